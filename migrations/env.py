@@ -1,0 +1,41 @@
+"""Alembic environment, driven by Flask-Migrate (`flask db …`)."""
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name and not logging.getLogger().handlers:
+    # Only when run on its own: inside the app (and tests) keep the app's logging.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+db = current_app.extensions["migrate"].db
+target_metadata = db.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=str(db.engine.url), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def skip_empty_revision(context_, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    configure_args = dict(current_app.extensions["migrate"].configure_args)
+    configure_args.setdefault("process_revision_directives", skip_empty_revision)
+    with db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **configure_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

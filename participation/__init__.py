@@ -1,0 +1,59 @@
+"""Meedoen Zuid-Limburg: the application factory."""
+import os
+
+from flask import Flask
+
+from config import config_for
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    test_config = test_config or {}
+    config_class = config_for(test_config.get("APP_ENV"))
+    instance_path = test_config.get("INSTANCE_PATH") or config_class.INSTANCE_PATH
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.from_object(config_class)
+    app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        from participation.core.database import default_sqlite_uri
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_sqlite_uri(app.instance_path)
+
+    from participation.core.secrets import ensure_secret_key
+    ensure_secret_key(app)
+
+    from participation.core.routing import SlugConverter
+    app.url_map.converters["slug"] = SlugConverter
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from participation import cli, errors, jinja
+    from participation.core import request_log, security
+    errors.init_app(app)
+    jinja.init_app(app)
+    security.init_app(app)
+    request_log.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from participation import models  # noqa: F401  (every model registered before use)
+    from participation.core import database  # noqa: F401  (SQLite connection settings)
+    from participation.extensions import babel, csrf, db, limiter, migrate
+    from participation.i18n import remember_explicit_choice, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.before_request(remember_explicit_choice)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from participation.programme.views import blueprint as programme
+    from participation.site.views import blueprint as site
+
+    app.register_blueprint(site)
+    app.register_blueprint(programme)

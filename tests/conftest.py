@@ -1,0 +1,189 @@
+"""Fixtures shared by every test.
+
+The database backend is chosen per run: SQLite by default, PostgreSQL when
+TEST_DB=postgresql (the Makefile runs the suite a second time that way, with
+TEST_DATABASE_URL). The schema is created once per run; every test gets a
+fresh app and finds every table empty.
+"""
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from participation import create_app
+from participation.extensions import db
+
+BACKEND = os.environ.get("TEST_DB", "sqlite")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def required(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
+def pytest_report_header(config):
+    return f"database backend: {BACKEND}"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    problem = None
+    if not url:
+        problem = "TEST_DATABASE_URL is not set"
+    else:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:  # any failure to reach the server means "missing"
+            problem = f"cannot reach PostgreSQL at {url}: {error}"
+        finally:
+            engine.dispose()
+    if problem:
+        if required("REQUIRE_POSTGRES"):
+            pytest.exit(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {problem}", returncode=1)
+        pytest.skip(f"PostgreSQL run skipped: {problem}", allow_module_level=True)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if BACKEND == "postgresql":
+        return _postgres_url()
+    return f"sqlite:///{tmp_path_factory.mktemp('db')}/participation-test.db"
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+_apps_built: list = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    """Close the connection pools of every app a test built."""
+    yield
+    while _apps_built:
+        with _apps_built.pop().app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url, instance_path):
+    """Build an app for tests; keyword arguments override its configuration."""
+    def factory(**overrides):
+        config = {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": instance_path,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAIL_SERVER": None,
+        }
+        config.update(overrides)
+        app = create_app(config)
+        _apps_built.append(app)
+        return app
+    return factory
+
+
+@pytest.fixture(scope="session")
+def _schema(make_app):
+    app = make_app()
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+def _empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(make_app, _schema):
+    """A fresh app on the shared schema. No app context is left pushed: a request
+    reuses a pushed context (and its database session), which would hide bugs.
+    Tests open `with app.app_context():` where they touch the database."""
+    app = make_app()
+    yield app
+    with app.app_context():
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def catalogue(app):
+    """The real programme catalogue, loaded from its data file."""
+    from participation.programme.operations import load_catalogue
+
+    with app.app_context():
+        load_catalogue(app.config["CATALOGUE_FILE"])
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def public_slugs(app, catalogue):
+    """Slugs of one programme line and one initiative, for building URLs."""
+    from sqlalchemy import select
+
+    from participation.programme.models import Initiative, ProgrammeLine
+
+    with app.app_context():
+        return {
+            "line": db.session.scalars(select(ProgrammeLine.slug).order_by(ProgrammeLine.number)).first(),
+            "initiative": db.session.scalars(select(Initiative.slug).order_by(Initiative.id)).first(),
+        }
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counter:` counts the SQL statements run inside."""
+    @contextlib.contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
+                counter.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+    return counting
