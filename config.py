@@ -46,6 +46,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "Meedoen Zuid-Limburg <noreply@localhost>"
+    # Where people reach the site: links in email are built on it, never on a request's Host header.
+    PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
 
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
@@ -58,6 +60,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; long forms on a phone must not expire
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
+    FORM_MIN_FILL_SECONDS = 3
+    # Argon2id cost (argon2-cffi's recommended defaults); tests lower it for speed.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_KIB = 65536
+
     CATALOGUE_FILE = str(BASE_DIR / "participation" / "programme" / "catalogue.toml")
 
 
@@ -68,6 +75,8 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     APP_ENV = "testing"
     TESTING = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 1024
     RATELIMIT_ENABLED = True
 
 

@@ -15,6 +15,16 @@ db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
 
 
+def render_item(type_, obj, autogen_context):
+    """Write our column types as plain SQLAlchemy types, so migrations never
+    import application code (which may change after they were written)."""
+    from participation.core.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline() -> None:
     context.configure(url=str(db.engine.url), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
@@ -29,6 +39,7 @@ def run_migrations_online() -> None:
 
     configure_args = dict(current_app.extensions["migrate"].configure_args)
     configure_args.setdefault("process_revision_directives", skip_empty_revision)
+    configure_args.setdefault("render_item", render_item)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **configure_args)
         with context.begin_transaction():

@@ -27,9 +27,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from participation import cli, errors, jinja
-    from participation.core import request_log, security
+    from participation import cli, errors, jinja, mail
+    from participation.core import permissions, request_log, security
+    # First, so its after_request hook runs last (they run in reverse): email
+    # goes out once the other hooks are done with the session.
+    mail.init_app(app)
     errors.init_app(app)
+    permissions.init_app(app)
     jinja.init_app(app)
     security.init_app(app)
     request_log.init_app(app)
@@ -40,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from participation import models  # noqa: F401  (every model registered before use)
     from participation.core import database  # noqa: F401  (SQLite connection settings)
+    from participation.accounts.setup import init_login
     from participation.extensions import babel, csrf, db, limiter, migrate
     from participation.i18n import remember_explicit_choice, select_locale
 
@@ -48,12 +53,15 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    init_login(app)
     app.before_request(remember_explicit_choice)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from participation.accounts.views import blueprint as accounts
     from participation.programme.views import blueprint as programme
     from participation.site.views import blueprint as site
 
     app.register_blueprint(site)
     app.register_blueprint(programme)
+    app.register_blueprint(accounts)

@@ -1,6 +1,8 @@
 """Error pages: translated, with a way back. The 500 page shows an incident id
 that is also written to the log, so staff can find what went wrong."""
 import logging
+import math
+import time
 import uuid
 
 from flask import Flask, render_template
@@ -8,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from participation.extensions import db
+from participation.extensions import db, limiter
 
 logger = logging.getLogger("participation.errors")
 
@@ -39,6 +41,14 @@ def render_error(status: int, **context):
                            explanation=explanation, **context), status
 
 
+def _too_many_requests():
+    """The 429 page says when to try again, in minutes or seconds."""
+    current = limiter.current_limit
+    seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    body, status = render_error(429, retry_seconds=seconds, retry_minutes=math.ceil(seconds / 60))
+    return body, status, {"Retry-After": str(seconds)}
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -50,8 +60,9 @@ def init_app(app: Flask) -> None:
             return error
         if error.code == 500:
             return internal_error(error)
-        retry_after = getattr(error, "retry_after", None)
-        return render_error(error.code, retry_after=retry_after)
+        if error.code == 429:
+            return _too_many_requests()
+        return render_error(error.code)
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception):

@@ -21,6 +21,11 @@ def money(amount_eur: int) -> str:
     return format_compact_currency(amount_eur, "EUR", locale=current_language(), fraction_digits=1)
 
 
+def compact(attributes: dict) -> dict:
+    """Drop attributes whose value is None (WTForms would print "None")."""
+    return {name: value for name, value in attributes.items() if value is not None}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
@@ -32,6 +37,7 @@ def init_app(app: Flask) -> None:
         localized_text=localized_text,
         paragraphs=localized_paragraphs,
         money=money,
+        compact=compact,
         date=format_date,
         datetime=format_datetime,
     )

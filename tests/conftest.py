@@ -83,6 +83,10 @@ def make_app(database_url, instance_path):
             "INSTANCE_PATH": instance_path,
             "RATELIMIT_STORAGE_URI": "memory://",
             "MAIL_SERVER": None,
+            # CSRF is proven on its own (test_csrf.py) and in the browser tests;
+            # elsewhere forms are posted directly.
+            "WTF_CSRF_ENABLED": False,
+            "FORM_MIN_FILL_SECONDS": 0,
         }
         config.update(overrides)
         app = create_app(config)
@@ -187,3 +191,137 @@ def count_queries(app):
         finally:
             event.remove(engine, "before_cursor_execute", record)
     return counting
+
+
+# --- people ------------------------------------------------------------------
+
+PASSWORD = "lange vrije zin om in te loggen"
+
+
+@pytest.fixture(scope="session")
+def _password_hash(make_app):
+    from participation.accounts.passwords import hash_password
+
+    with make_app().app_context():
+        return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def create_user(app, _password_hash):
+    """Factory: create_user(role="resident", verified=True, **fields) → User (committed)."""
+    from participation.accounts.models import Role, User
+    from participation.core.types import utcnow
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role="resident", verified=True, **fields):
+        number = next(counter)
+        with app.app_context():
+            user = User(
+                email=fields.pop("email", f"{role}{number}@example.org"),
+                display_name=fields.pop("display_name", f"{role.title()} {number}"),
+                password_hash=_password_hash,
+                language=fields.pop("language", "nl"),
+                role=Role(role),
+                email_verified_at=utcnow() if verified else None,
+                **fields,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+    return factory
+
+
+@pytest.fixture
+def resident(create_user):
+    return create_user("resident", display_name="Resi Dent")
+
+
+@pytest.fixture
+def unverified_resident(create_user):
+    return create_user("resident", verified=False, display_name="New Comer")
+
+
+def sign_in(client, user, password=PASSWORD, follow_redirects=False):
+    return client.post("/signin", data={"email": user.email, "password": password},
+                       follow_redirects=follow_redirects)
+
+
+@pytest.fixture
+def outbox(app):
+    """outbox() → the emails queued so far, oldest first."""
+    from sqlalchemy import select
+
+    from participation.mail.models import OutboundEmail
+
+    def read():
+        with app.app_context():
+            emails = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
+            db.session.expunge_all()
+            return emails
+    return read
+
+
+def form_started(client, path: str) -> str:
+    """The signed start time a human-checked form carries (see HumanCheckForm)."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="form_started" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def link_in(email, path_prefix: str) -> str:
+    """The first link in the email's text that starts with the given path, as a local path."""
+    import re
+
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", email.text_body)
+    assert match, f"no link to {path_prefix} in: {email.text_body}"
+    return match.group(1)
+
+
+# --- email -------------------------------------------------------------------
+
+class ReceivedMail:
+    """aiosmtpd handler: keeps every message it receives, parsed."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback: `.host`, `.port`, `.messages` (received, parsed)."""
+    from aiosmtpd.controller import Controller
+
+    received = ReceivedMail()
+    controller = Controller(received, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    received.host, received.port = controller.hostname, controller.port
+    yield received
+    controller.stop()
+
+
+@pytest.fixture
+def make_mail_app(app, make_app, smtp_server):
+    """make_mail_app(**config) → an app that sends to `smtp_server` (the tables
+    are emptied after the test by the `app` fixture)."""
+    def factory(**overrides):
+        return make_app(**{"MAIL_SERVER": smtp_server.host, "MAIL_PORT": smtp_server.port, **overrides})
+    return factory

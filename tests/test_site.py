@@ -77,7 +77,7 @@ def test_not_found_page_is_translated_with_a_way_back(client):
 
 
 def test_missing_csrf_token_gives_the_400_page(make_app):
-    app = _app_with_test_routes(make_app)
+    app = _app_with_test_routes(make_app, WTF_CSRF_ENABLED=True)
     response = app.test_client().post("/test/form?lang=en", data={"name": "x"})
     assert response.status_code == 400
     assert "forms expire" in response.get_data(as_text=True)

@@ -1,10 +1,11 @@
 """The programme catalogue: programme lines, initiatives and the places they serve."""
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Enum, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.core.translated import TranslatedText
+from participation.core.types import string_enum
 from participation.extensions import db
 
 
@@ -27,25 +28,12 @@ class Moderation(enum.StrEnum):
     POST = "post"
 
 
-def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
-    # Stored as short strings with a CHECK constraint: portable across SQLite
-    # and PostgreSQL, and new values need only a small migration.
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class Municipality(db.Model):
     __tablename__ = "municipality"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    country: Mapped[Country] = mapped_column(_enum(Country, "country"))
+    country: Mapped[Country] = mapped_column(string_enum(Country, "country"))
     name: Mapped[dict] = mapped_column(TranslatedText)
 
     neighbourhoods: Mapped[list["Neighbourhood"]] = relationship(
@@ -102,8 +90,8 @@ class Initiative(db.Model):
     summary: Mapped[dict] = mapped_column(TranslatedText)
     description: Mapped[dict] = mapped_column(TranslatedText)
     places: Mapped[dict] = mapped_column(TranslatedText)
-    status: Mapped[InitiativeStatus] = mapped_column(_enum(InitiativeStatus, "initiative_status"))
-    moderation: Mapped[Moderation] = mapped_column(_enum(Moderation, "moderation"), default=Moderation.POST)
+    status: Mapped[InitiativeStatus] = mapped_column(string_enum(InitiativeStatus, "initiative_status"))
+    moderation: Mapped[Moderation] = mapped_column(string_enum(Moderation, "moderation"), default=Moderation.POST)
 
     line: Mapped[ProgrammeLine] = relationship(back_populates="initiatives")
     municipalities: Mapped[list[Municipality]] = relationship(
