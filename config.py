@@ -61,6 +61,8 @@ class Config:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
     FORM_MIN_FILL_SECONDS = 3
+    # Staff are signed out after this many minutes without a request.
+    STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
     # Argon2id cost (argon2-cffi's recommended defaults); tests lower it for speed.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_KIB = 65536

@@ -58,10 +58,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from participation.accounts.privacy_views import blueprint as privacy
+    from participation.accounts.two_factor import blueprint as two_factor
     from participation.accounts.views import blueprint as accounts
     from participation.programme.views import blueprint as programme
     from participation.site.views import blueprint as site
+    from participation.staff.views import blueprint as staff
 
     app.register_blueprint(site)
     app.register_blueprint(programme)
     app.register_blueprint(accounts)
+    app.register_blueprint(two_factor)
+    app.register_blueprint(privacy)
+    app.register_blueprint(staff)

@@ -5,6 +5,7 @@ from babel.numbers import format_compact_currency
 from flask import Flask, request
 from flask_babel import format_date, format_datetime
 
+from participation.accounts.privacy import author_name
 from participation.core.translated import localized_html, localized_paragraphs, localized_text
 from participation.i18n import LANGUAGES, current_language
 
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         current_language=current_language,
         url_in_language=url_in_language,
+        author_name=author_name,
     )
     app.jinja_env.filters.update(
         localized=localized_html,
@@ -38,6 +40,7 @@ def init_app(app: Flask) -> None:
         paragraphs=localized_paragraphs,
         money=money,
         compact=compact,
+        author_name=author_name,
         date=format_date,
         datetime=format_datetime,
     )

@@ -8,11 +8,30 @@ from participation.accounts.models import (  # noqa: F401
     coordinator_neighbourhood,
     moderator_municipality,
 )
+from participation.comments.models import Comment, Report  # noqa: F401
+from participation.ideas.models import Idea, IdeaTranslation, Support  # noqa: F401
 from participation.mail.models import OutboundEmail  # noqa: F401
+from participation.notifications.models import Follow, Notification  # noqa: F401
 from participation.programme.models import (  # noqa: F401
     Initiative,
     Municipality,
     Neighbourhood,
     ProgrammeLine,
     initiative_municipality,
+)
+from participation.proposals.models import (  # noqa: F401
+    Proposal,
+    ProposalUpdate,
+    Vote,
+    proposal_idea,
+    proposal_municipality,
+    proposal_neighbourhood,
+)
+from participation.workshops.models import (  # noqa: F401
+    Dot,
+    Note,
+    Participant,
+    Registration,
+    Theme,
+    Workshop,
 )

@@ -410,3 +410,12 @@ def test_timestamps_are_utc_aware_and_stamped_per_row(mail_app):
         assert row.next_attempt_at.tzinfo == timezone.utc
     assert second_row.created_at > first_row.created_at
     assert first_row.message_id != second_row.message_id
+
+
+def test_an_address_with_a_line_break_is_refused_when_queued(mail_app):
+    with mail_app.app_context():
+        with pytest.raises(ValueError):
+            queue_email("anna@example.org\r\nBcc: everyone@example.org", "Hello", "test_greeting", "nl",
+                        name="Zoë", link="x")
+        db.session.rollback()
+    assert count_emails(mail_app) == 0

@@ -2,9 +2,9 @@
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
-from participation.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
+from participation.accounts.passwords import MAX_LENGTH, password_problem
 from participation.core.forms import BaseForm, HumanCheckForm, normalize_one_line
 from participation.i18n import LANGUAGES
 
@@ -22,13 +22,9 @@ class ValidEmail:
 
 class StrongPassword:
     def __call__(self, form, field):
-        password = field.data or ""
-        if len(password) < MIN_LENGTH:
-            raise ValidationError(_l("Your password must be at least %(min)s characters long", min=MIN_LENGTH))
-        if len(password) > MAX_LENGTH:
-            raise ValidationError(_l("Your password can be at most %(max)s characters long", max=MAX_LENGTH))
-        if is_common(password):
-            raise ValidationError(_l("This password is used by many people and is easy to guess. Choose another one."))
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 def email_field(label=_l("Email address")):
@@ -141,3 +137,39 @@ class ProfileForm(PlaceFields, BaseForm):
 
 class ConfirmForm(BaseForm):
     """A form with only the CSRF token: for one-button actions."""
+
+
+# --- two-factor sign-in ----------------------------------------------------------
+
+def without_spaces(value):
+    """People type codes as "123 456" or copy "ABCDE-FGHJK": keep only what counts."""
+    if value is None:
+        return value
+    return "".join(value.split()).replace("-", "")
+
+
+class TwoFactorCodeForm(BaseForm):
+    """The 6-digit code from the authenticator app."""
+
+    code = StringField(_l("Code"), filters=[without_spaces], validators=[
+        InputRequired(_l("Enter the 6-digit code from your authenticator app")),
+        Regexp(r"^[0-9]{6}$", message=_l("The code has 6 digits, like 123456")),
+    ])
+
+
+class RecoveryCodeForm(BaseForm):
+    code = StringField(_l("Recovery code"), filters=[without_spaces], validators=[
+        InputRequired(_l("Enter one of your recovery codes")), Length(max=40),
+    ])
+
+
+class PasswordCheckForm(BaseForm):
+    """Asks the password again before a change to how one signs in."""
+
+    current_password = PasswordField(_l("Your password"), validators=[
+        InputRequired(_l("Enter your password")), Length(max=MAX_LENGTH)])
+
+
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(_l("Your password"), validators=[
+        InputRequired(_l("Enter your password")), Length(max=MAX_LENGTH)])

@@ -4,6 +4,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128  # long passphrases are welcome; unbounded input is not
@@ -32,6 +33,18 @@ def common_passwords() -> frozenset[str]:
 
 def is_common(password: str) -> bool:
     return password.lower() in common_passwords()
+
+
+def password_problem(password: str):
+    """The password rules, in one place for the web forms and the CLI: None
+    when the password is acceptable, otherwise what is wrong (a lazy string)."""
+    if len(password) < MIN_LENGTH:
+        return _l("Your password must be at least %(min)s characters long", min=MIN_LENGTH)
+    if len(password) > MAX_LENGTH:
+        return _l("Your password can be at most %(max)s characters long", max=MAX_LENGTH)
+    if is_common(password):
+        return _l("This password is used by many people and is easy to guess. Choose another one.")
+    return None
 
 
 def hash_password(password: str) -> str:

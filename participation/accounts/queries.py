@@ -1,10 +1,10 @@
 """Reads about people."""
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from participation.accounts.models import LoginSession, User
+from participation.accounts.models import LoginSession, RecoveryCode, User
 from participation.extensions import db
 
 
@@ -29,3 +29,9 @@ def user_for_session_token(token: str) -> User | None:
     if user is not None:
         user.login_session_token = token
     return user
+
+
+def unused_recovery_codes(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ) or 0

@@ -9,6 +9,7 @@ from participation.accounts.models import NOTIFICATION_KINDS
 from participation.accounts.passwords import verify_password
 from participation.accounts.queries import user_by_email
 from participation.accounts.tokens import TokenError
+from participation.core.rate_limits import per_account
 from participation.core.redirects import safe_next_url
 from participation.core.translated import localized_text
 from participation.extensions import db, limiter
@@ -22,6 +23,10 @@ blueprint = Blueprint("accounts", __name__)
 def _email_key() -> str:
     """Rate-limit key for sign-in per account: the normalised address typed in."""
     return "signin:" + operations.normalize_email(request.form.get("email", ""))[:254]
+
+
+def _sign_in_failed(response) -> bool:
+    return response.status_code != 302
 
 
 def _with_place_choices(form):
@@ -75,7 +80,7 @@ def check_email():
 
 @blueprint.post("/verify/resend")
 @login_required
-@limiter.limit("5 per hour", key_func=lambda: f"user:{current_user.id}")
+@limiter.limit("5 per hour", key_func=per_account)
 def resend_verification():
     if forms.ConfirmForm().validate_on_submit() and not current_user.is_verified:
         operations.send_verification_email(current_user)
@@ -104,8 +109,10 @@ def verify_email(token: str):
 
 
 @blueprint.route("/signin", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_email_key)
-@limiter.limit("30 per 15 minutes", methods=["POST"])
+# Only failed attempts count (a success redirects): sixty people signing in on
+# one workshop Wi-Fi must not lock each other out, guessing must stop.
+@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_email_key, deduct_when=_sign_in_failed)
+@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_sign_in_failed)
 def sign_in():
     form = forms.SignInForm()
     if form.validate_on_submit():
@@ -204,7 +211,7 @@ def change_password():
 
 @blueprint.route("/account/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit("5 per hour", methods=["POST"], key_func=lambda: f"user:{current_user.id}")
+@limiter.limit("5 per hour", methods=["POST"], key_func=per_account)
 def change_email():
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():

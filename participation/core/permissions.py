@@ -5,7 +5,7 @@ the view refuses exactly what the button would not offer.
 """
 from functools import wraps
 
-from flask import abort, current_app, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from participation.accounts.models import Role
@@ -51,6 +51,11 @@ def moderates(user, municipality) -> bool:
         municipality is not None and any(own.id == municipality.id for own in user.moderated_municipalities))
 
 
+def may_turn_off_two_factor(user) -> bool:
+    """Residents may turn two-factor sign-in off again; staff always need it."""
+    return is_signed_in(user) and user.has_two_factor and not user.is_staff
+
+
 def why_cannot_participate(user) -> str | None:
     """None when the person may post, vote, comment and register; otherwise the reason code."""
     if not is_signed_in(user):
@@ -82,7 +87,8 @@ def staff_required(predicate=is_staff):
             if not predicate(current_user):
                 abort(403)
             if not current_user.has_two_factor:
-                return redirect(url_for("accounts.two_factor_setup"))
+                back = request.full_path.rstrip("?") if request.method == "GET" else None
+                return redirect(url_for("two_factor.setup", next=back))
             return view(*args, **kwargs)
         return wrapped
     return decorator
@@ -106,5 +112,5 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         is_admin=is_admin, is_staff=is_staff, is_moderator=is_moderator, is_coordinator=is_coordinator,
         coordinates=coordinates, moderates=moderates, can_participate=can_participate,
-        why_cannot_participate=why_cannot_participate,
+        why_cannot_participate=why_cannot_participate, may_turn_off_two_factor=may_turn_off_two_factor,
     )

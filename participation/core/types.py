@@ -6,7 +6,7 @@ from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
-def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+def string_enum(enum_class: type[enum.Enum], name: str, length: int = 16) -> Enum:
     """A Python enum stored as its short string values with a CHECK constraint.
 
     Portable across SQLite and PostgreSQL (no native ENUM type to alter), and a
@@ -17,7 +17,7 @@ def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
     )
 

@@ -119,6 +119,8 @@ def _holds_uncommitted_writes(session: Session) -> bool:
 def deliver_committed() -> list[Outcome]:
     """Send the emails queued in this session whose transaction has committed.
     Call it after `db.session.commit()`; the after-request hook does for views."""
+    if not db.session.registry.has():
+        return []  # this request or command never opened a session: nothing was queued
     session = db.session()
     ids = sorted(session.info.pop(_COMMITTED, ()))
     if not ids:
@@ -173,6 +175,8 @@ def deliver(email_id: int) -> Outcome:
                 OutboundEmail.locked_until == claim)
     with Session(db.engine) as session:
         email = session.get(OutboundEmail, email_id)
+    if email is None:  # deleted between the claim and now
+        return Outcome.SKIPPED
     try:
         _transmit(build_message(email), email)
     except Exception as error:  # every failure is recorded and retried, never lost

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy import delete
 
 from participation.extensions import db
 from participation.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -31,6 +32,9 @@ def queue_email(to_address: str, subject, template: str, language: str,
     lazy string or plain str) in the recipient's `language`, and add the email
     to the session. It is delivered after the current transaction commits;
     if that rolls back, it never existed."""
+    if "\r" in to_address or "\n" in to_address:
+        # Refused now rather than failing twelve times at delivery.
+        raise ValueError("an email address cannot contain a line break")
     if language not in LANGUAGES:
         language = DEFAULT_LANGUAGE
     # Everything in the recipient's language, not in that of whoever caused the email.
@@ -83,3 +87,16 @@ def _new_message_id() -> str:
     # name (slow without DNS) and puts the process id in every message.
     domain = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2] or "localhost"
     return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+def forget_emails_to(addresses: Iterable[str]) -> int:
+    """Delete every email to these addresses, for a person who deletes their
+    account: pending ones are cancelled (never sent), sent and failed ones are
+    forgotten (they hold the address and the person's name). One that a worker
+    is sending at this very moment may still go out. Returns how many rows went."""
+    addresses = [address for address in addresses if address]
+    if not addresses:
+        return 0
+    result = db.session.execute(delete(OutboundEmail).where(OutboundEmail.to_address.in_(addresses)))
+    logger.debug("Forgot %d email(s) to a deleted account", result.rowcount)
+    return result.rowcount

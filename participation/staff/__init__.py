@@ -1,0 +1,1 @@
+"""Staff: roles and scopes, the staff page, invitations, `flask users`."""
