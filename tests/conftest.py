@@ -208,14 +208,26 @@ def _password_hash(make_app):
 
 @pytest.fixture
 def create_user(app, _password_hash):
-    """Factory: create_user(role="resident", verified=True, **fields) → User (committed)."""
-    from participation.accounts.models import Role, User
+    """Factory: create_user(role="resident", verified=True, two_factor=None, **fields) → User (committed).
+
+    Staff get two-factor sign-in by default (two_factor=False: without it);
+    residents only with two_factor=True. The secret stays on the returned
+    object (`user.totp_secret`), so `totp_code(client, user)` and `sign_in()`
+    can compute codes."""
+    import pyotp
+
+    from participation.accounts.models import STAFF_ROLES, Role, User
     from participation.core.types import utcnow
 
     counter = iter(range(1, 10_000))
 
-    def factory(role="resident", verified=True, **fields):
+    def factory(role="resident", verified=True, two_factor=None, **fields):
         number = next(counter)
+        if two_factor is None:
+            two_factor = Role(role) in STAFF_ROLES
+        if two_factor:
+            fields.setdefault("totp_secret", pyotp.random_base32())
+            fields.setdefault("totp_enabled_at", utcnow())
         with app.app_context():
             user = User(
                 email=fields.pop("email", f"{role}{number}@example.org"),
@@ -244,9 +256,64 @@ def unverified_resident(create_user):
     return create_user("resident", verified=False, display_name="New Comer")
 
 
+@pytest.fixture
+def coordinator(create_user):
+    """Staff with two-factor sign-in set up (secret in `coordinator.totp_secret`)."""
+    return create_user("coordinator", display_name="Cora Coördinator")
+
+
+@pytest.fixture
+def moderator(create_user):
+    return create_user("moderator", display_name="Mo Moderator")
+
+
+@pytest.fixture
+def admin(create_user):
+    return create_user("admin", display_name="Ada Admin")
+
+
+@pytest.fixture
+def staff_without_two_factor(create_user):
+    """A coordinator who has not set up two-factor sign-in yet."""
+    return create_user("coordinator", two_factor=False, display_name="Nieuwe Coördinator")
+
+
+def totp_code(client, user) -> str:
+    """A code from the person's authenticator app that the server accepts now.
+
+    A code works once (its time step must be later than the last one used), so
+    when this person already signed in during the current 30 seconds this is
+    the next step's code (accepted too: one step of clock drift is allowed).
+    Only a third sign-in within one step resets the record of the last step."""
+    import time
+
+    import pyotp
+    from sqlalchemy import select, update
+
+    from participation.accounts.models import User
+    from participation.accounts.operations import TOTP_INTERVAL
+
+    now = int(time.time()) // TOTP_INTERVAL
+    with client.application.app_context():
+        last = db.session.scalar(select(User.totp_last_step).where(User.id == user.id))
+        if last is not None and last > now:
+            db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+            db.session.commit()
+            last = None
+    step = now if last is None or last < now else now + 1
+    return pyotp.TOTP(user.totp_secret, interval=TOTP_INTERVAL).generate_otp(step)
+
+
 def sign_in(client, user, password=PASSWORD, follow_redirects=False):
-    return client.post("/signin", data={"email": user.email, "password": password},
-                       follow_redirects=follow_redirects)
+    """Sign in with the password and, for a person with two-factor sign-in
+    (a secret on the user object), with a code from their app as well."""
+    if not getattr(user, "totp_enabled_at", None):
+        return client.post("/signin", data={"email": user.email, "password": password},
+                           follow_redirects=follow_redirects)
+    response = client.post("/signin", data={"email": user.email, "password": password})
+    if response.status_code != 302 or not response.location.startswith("/signin/code"):
+        return response
+    return client.post("/signin/code", data={"code": totp_code(client, user)}, follow_redirects=follow_redirects)
 
 
 @pytest.fixture
@@ -324,4 +391,65 @@ def make_mail_app(app, make_app, smtp_server):
     are emptied after the test by the `app` fixture)."""
     def factory(**overrides):
         return make_app(**{"MAIL_SERVER": smtp_server.host, "MAIL_PORT": smtp_server.port, **overrides})
+    return factory
+
+
+# --- workshops -----------------------------------------------------------------
+
+@pytest.fixture
+def create_workshop(app, catalogue):
+    """Factory: create_workshop(**fields) → Workshop (committed, detached).
+
+    Defaults: published, starts in 7 days (at the full hour) and lasts two
+    hours, registration until the start, capacity 20, Dutch spoken, the
+    first initiative, the neighbourhood Malpertuis (Maastricht).
+    `initiative=` and `neighbourhood=` take a slug (or pass the *_id columns);
+    `coordinator=user` makes that person coordinator of the neighbourhood.
+    Any other keyword sets that column."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from participation.accounts.models import User
+    from participation.core.sanitize import markdown_to_safe_html
+    from participation.core.types import utcnow
+    from participation.programme.models import Initiative, Neighbourhood
+    from participation.workshops.models import Workshop, WorkshopStatus
+
+    counter = iter(range(1, 10_000))
+
+    def factory(initiative=None, neighbourhood="malpertuis", coordinator=None, **fields):
+        number = next(counter)
+        with app.app_context():
+            if "initiative_id" not in fields:
+                query = select(Initiative).order_by(Initiative.id)
+                if initiative is not None:
+                    query = query.where(Initiative.slug == initiative)
+                fields["initiative_id"] = db.session.scalars(query).first().id
+            if "neighbourhood_id" not in fields:
+                fields["neighbourhood_id"] = db.session.scalars(
+                    select(Neighbourhood).where(Neighbourhood.slug == neighbourhood)).one().id
+            starts_at = fields.setdefault(
+                "starts_at", (utcnow() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0))
+            fields.setdefault("ends_at", starts_at + timedelta(hours=2))
+            fields.setdefault("registration_deadline", starts_at)
+            markdown = fields.setdefault("description_markdown", "We talk about *green* streets.")
+            fields.setdefault("description_html", markdown_to_safe_html(markdown))
+            fields.setdefault("title", f"Workshop {number}")
+            fields.setdefault("venue_name", "Buurthuis")
+            fields.setdefault("venue_address", "Voorbeeldstraat 1, Maastricht")
+            fields.setdefault("capacity", 20)
+            fields.setdefault("languages", ["nl"])
+            fields.setdefault("status", WorkshopStatus.PUBLISHED)
+            workshop = Workshop(**fields)
+            db.session.add(workshop)
+            if coordinator is not None:
+                person = db.session.get(User, coordinator.id)
+                place = db.session.get(Neighbourhood, fields["neighbourhood_id"])
+                if place not in person.coordinated_neighbourhoods:
+                    person.coordinated_neighbourhoods.append(place)
+            db.session.commit()
+            db.session.refresh(workshop)
+            db.session.expunge(workshop)
+            return workshop
     return factory

@@ -378,6 +378,19 @@ def test_demo_seed_is_idempotent_and_prints_how_to_sign_in(app, runner, catalogu
     assert client.post("/signin", data={"email": "demo.bewoner@example.org", "password": DEMO_PASSWORD}).status_code == 302
 
 
+def test_demo_staff_sign_in_with_the_published_two_factor_key(app, runner, catalogue):
+    import pyotp
+
+    from participation.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+    runner.invoke(args=["seed", "--demo"])
+    client = app.test_client()
+    response = client.post("/signin", data={"email": "demo.moderator@example.org", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and "/signin/code" in response.location
+    assert client.post("/signin/code", data={"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()}).status_code == 302
+    assert client.get("/account").status_code == 200
+
+
 def test_demo_seed_resets_what_testers_changed(app, runner, catalogue):
     runner.invoke(args=["seed", "--demo"])
     rows = demo_rows(app)

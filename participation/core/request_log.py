@@ -1,7 +1,8 @@
 """One structured log line per request: method, path, status, duration, user.
 
-The query string is left out on purpose: tokens (verification, reset) travel
-in URLs and must never reach the log.
+The query string is left out on purpose, and so is every secret part of the
+path: tokens (verification, reset, invitation) travel in URLs and must never
+reach the log.
 """
 import json
 import logging
@@ -10,6 +11,18 @@ import time
 from flask import Flask, Response, g, request
 
 logger = logging.getLogger("participation.request")
+
+
+# URL variables that carry secrets (the token of an emailed link): logged as "<name>".
+SECRET_URL_VARIABLES = frozenset({"token"})
+
+
+def loggable_path() -> str:
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if name in SECRET_URL_VARIABLES and isinstance(value, str) and value:
+            path = path.replace(value, f"<{name}>")
+    return path
 
 
 def current_user_id() -> int | None:
@@ -33,7 +46,7 @@ def init_app(app: Flask) -> None:
         duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
         logger.info(json.dumps({
             "method": request.method,
-            "path": request.path,
+            "path": loggable_path(),
             "status": response.status_code,
             "duration_ms": duration_ms,
             "user_id": current_user_id(),
