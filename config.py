@@ -59,6 +59,11 @@ class Config:
     HSTS = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; long forms on a phone must not expire
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Photos with ideas (and other uploads); None: <instance>/uploads.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
+    # Per-account limits on posting ideas and supporting them (Flask-Limiter syntax).
+    IDEA_SUBMIT_RATE_LIMIT = "10 per hour"
+    IDEA_SUPPORT_RATE_LIMIT = "60 per minute"
 
     FORM_MIN_FILL_SECONDS = 3
     # Staff are signed out after this many minutes without a request.

@@ -61,9 +61,17 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.privacy_views import blueprint as privacy
     from participation.accounts.two_factor import blueprint as two_factor
     from participation.accounts.views import blueprint as accounts
+    from participation.comments.views import blueprint as comments
+    from participation.ideas.views import blueprint as ideas
+    from participation.notifications.views import blueprint as notifications
+    from participation.people.views import blueprint as people
     from participation.programme.views import blueprint as programme
+    from participation.proposals.views import blueprint as proposals
+    from participation.search.views import blueprint as search
     from participation.site.views import blueprint as site
     from participation.staff.views import blueprint as staff
+    from participation.workshops.views import blueprint as workshops
+    from participation.workshops.session.views import blueprint as workshop_session
 
     app.register_blueprint(site)
     app.register_blueprint(programme)
@@ -71,3 +79,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(two_factor)
     app.register_blueprint(privacy)
     app.register_blueprint(staff)
+    app.register_blueprint(comments)
+    app.register_blueprint(notifications)
+    app.register_blueprint(people)
+    app.register_blueprint(proposals)
+    app.register_blueprint(ideas)
+    app.register_blueprint(search)
+    app.register_blueprint(workshops)
+    app.register_blueprint(workshop_session)

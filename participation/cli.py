@@ -30,7 +30,9 @@ def seed_command(demo: bool) -> None:
 def init_app(app: Flask) -> None:
     from participation.accounts.cli import accounts_cli
     from participation.staff.cli import users_cli
+    from participation.workshops.cli import workshops_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(workshops_cli)

@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask_babel import format_date, format_datetime
 
 from participation.accounts.privacy import author_name
+from participation.core.pagination import url_with
 from participation.core.translated import localized_html, localized_paragraphs, localized_text
 from participation.i18n import LANGUAGES, current_language
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         current_language=current_language,
         url_in_language=url_in_language,
+        url_with=url_with,
         author_name=author_name,
     )
     app.jinja_env.filters.update(

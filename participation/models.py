@@ -19,6 +19,7 @@ from participation.programme.models import (  # noqa: F401
     ProgrammeLine,
     initiative_municipality,
 )
+from participation.search.models import SearchDocument  # noqa: F401  (and the full-text index, search/ddl.py)
 from participation.proposals.models import (  # noqa: F401
     Proposal,
     ProposalUpdate,

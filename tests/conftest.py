@@ -453,3 +453,128 @@ def create_workshop(app, catalogue):
             db.session.expunge(workshop)
             return workshop
     return factory
+
+
+# --- proposals -----------------------------------------------------------------
+
+@pytest.fixture
+def create_proposal(app, catalogue):
+    """Factory: create_proposal(**fields) → Proposal (committed, detached).
+
+    Defaults: open for voting now (opened a minute ago) for 7 days, for /
+    against / abstain, results live, every verified resident may vote, the
+    first initiative, no neighbourhood. `initiative=` and `neighbourhood=`
+    take a slug (or pass the *_id columns); `ideas=` takes Idea objects or ids;
+    `area=` a list of municipality and/or neighbourhood slugs makes it an area
+    vote for those places; `created_by=user`. Any other keyword sets that
+    column (voting_opens_at, voting_closes_at, method, results_shown, hidden_at…)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from participation.core.sanitize import markdown_to_safe_html
+    from participation.core.types import utcnow
+    from participation.ideas.models import Idea
+    from participation.programme.models import Initiative, Municipality, Neighbourhood
+    from participation.proposals.models import Eligibility, Proposal, VotingMethod
+
+    counter = iter(range(1, 10_000))
+
+    def factory(initiative=None, neighbourhood=None, ideas=(), area=None, created_by=None, **fields):
+        number = next(counter)
+        with app.app_context():
+            if "initiative_id" not in fields:
+                query = select(Initiative).order_by(Initiative.id)
+                if initiative is not None:
+                    query = query.where(Initiative.slug == initiative)
+                fields["initiative_id"] = db.session.scalars(query).first().id
+            if neighbourhood is not None and "neighbourhood_id" not in fields:
+                fields["neighbourhood_id"] = db.session.scalars(
+                    select(Neighbourhood).where(Neighbourhood.slug == neighbourhood)).one().id
+            opens_at = fields.setdefault("voting_opens_at", utcnow() - timedelta(minutes=1))
+            fields.setdefault("voting_closes_at", opens_at + timedelta(days=7))
+            markdown = fields.setdefault("body_markdown", "We plant *twenty* trees in the street.")
+            fields.setdefault("body_html", markdown_to_safe_html(markdown))
+            fields.setdefault("title", f"Proposal {number}")
+            fields.setdefault("method", VotingMethod.FOR_AGAINST)
+            fields.setdefault("language", "nl")
+            if created_by is not None:
+                fields["created_by_id"] = created_by.id
+            proposal = Proposal(**fields)
+            proposal.ideas = [db.session.get(Idea, getattr(idea, "id", idea)) for idea in ideas]
+            if area is not None:
+                proposal.eligibility = Eligibility.AREA
+                proposal.municipalities = list(db.session.scalars(
+                    select(Municipality).where(Municipality.slug.in_(area))))
+                proposal.neighbourhoods = list(db.session.scalars(
+                    select(Neighbourhood).where(Neighbourhood.slug.in_(area))))
+            db.session.add(proposal)
+            db.session.commit()
+            db.session.refresh(proposal)
+            db.session.expunge(proposal)
+            return proposal
+    return factory
+
+
+# --- ideas ---------------------------------------------------------------------
+
+@pytest.fixture
+def create_idea(app, catalogue, create_user):
+    """Factory: create_idea(**fields) → Idea (committed, detached), indexed for
+    search like an idea sent through the site.
+
+    Defaults: published now, in the first initiative, no neighbourhood,
+    written in Dutch by a new verified resident, title "Idee N", text with
+    a little Markdown. `author=` takes a User (or None: an idea from a
+    workshop without a named author); `initiative=` and `neighbourhood=` take a
+    slug (or pass the *_id columns); `text=` sets the Markdown (the HTML is made
+    from it); `status=` any IdeaStatus (or its value) — published and
+    withdrawn ideas get `published_at`, withdrawn ones `withdrawn_at`. Any
+    other keyword sets that column (e.g. support_count, created_at, photo)."""
+    from sqlalchemy import select
+
+    from participation.core.sanitize import markdown_to_safe_html
+    from participation.core.types import utcnow
+    from participation.ideas.models import Idea, IdeaStatus
+    from participation.ideas.operations import sync_search
+    from participation.programme.models import Initiative, Neighbourhood
+
+    counter = iter(range(1, 100_000))
+    _new_author = object()
+
+    def factory(author=_new_author, initiative=None, neighbourhood=None, text=None, status=IdeaStatus.PUBLISHED,
+                **fields):
+        number = next(counter)
+        if author is _new_author:
+            author = create_user("resident", display_name=f"Idea Author {number}")
+        status = IdeaStatus(status)
+        with app.app_context():
+            if "initiative_id" not in fields:
+                query = select(Initiative.id).order_by(Initiative.id)
+                if initiative is not None:
+                    query = query.where(Initiative.slug == initiative)
+                fields["initiative_id"] = db.session.scalars(query).first()
+            if neighbourhood is not None and "neighbourhood_id" not in fields:
+                fields["neighbourhood_id"] = db.session.scalars(
+                    select(Neighbourhood.id).where(Neighbourhood.slug == neighbourhood)).one()
+            now = utcnow()
+            text = text if text is not None else f"Idee nummer {number}: meer *groen* in de straat."
+            fields.setdefault("title", f"Idee {number}")
+            fields.setdefault("body_markdown", text)
+            fields.setdefault("body_html", markdown_to_safe_html(fields["body_markdown"]))
+            fields.setdefault("language", "nl")
+            if status != IdeaStatus.DRAFT:
+                fields.setdefault("submitted_at", now)
+            if status in (IdeaStatus.PUBLISHED, IdeaStatus.WITHDRAWN, IdeaStatus.HIDDEN):
+                fields.setdefault("published_at", now)
+            if status == IdeaStatus.WITHDRAWN:
+                fields.setdefault("withdrawn_at", now)
+            idea = Idea(author_id=author.id if author is not None else None, status=status, **fields)
+            db.session.add(idea)
+            db.session.flush()
+            sync_search(idea)
+            db.session.commit()
+            db.session.refresh(idea)
+            db.session.expunge(idea)
+            return idea
+    return factory

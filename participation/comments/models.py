@@ -39,6 +39,25 @@ class Comment(WrittenInLanguage, Hideable, db.Model):
 
     author: Mapped[User | None] = relationship()
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
+    idea: Mapped["Idea | None"] = relationship()  # noqa: F821 (resolved by name)
+    proposal: Mapped["Proposal | None"] = relationship()  # noqa: F821
+
+    @property
+    def target_kind(self) -> str:
+        return "idea" if self.idea_id is not None else "proposal"
+
+    @property
+    def target_id(self) -> int:
+        return self.idea_id if self.idea_id is not None else self.proposal_id
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_visible(self) -> bool:
+        """Shown with its text, and counted (see comments/operations.py)."""
+        return self.deleted_at is None and self.hidden_at is None
 
 
 class ReportCategory(enum.StrEnum):

@@ -13,6 +13,7 @@ from participation.programme.models import Initiative, Neighbourhood
 
 TITLE_MAX = 120
 BODY_MAX = 5000
+PHOTO_ALT_MAX = 200
 
 
 class IdeaStatus(enum.StrEnum):
@@ -42,10 +43,14 @@ class Idea(WrittenInLanguage, db.Model):
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id", ondelete="SET NULL"), index=True)
     # None for ideas that come out of a workshop without a named author.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The workshop it came out of (forwarded from the board by the coordinator), if any.
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     body_markdown: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)  # sanitised on write (core/sanitize.py)
-    photo: Mapped[str | None] = mapped_column(String(64))  # file name in UPLOAD_FOLDER
+    photo: Mapped[str | None] = mapped_column(String(64))  # file name in UPLOAD_FOLDER/ideas (ideas/photos.py)
+    # The author's short description of the photo (its alt text); None: a default naming the idea.
+    photo_alt: Mapped[str | None] = mapped_column(String(PHOTO_ALT_MAX))
     status: Mapped[IdeaStatus] = mapped_column(string_enum(IdeaStatus, "idea_status"), default=IdeaStatus.DRAFT)
     # Moderation reason code and free message, shown to the author (returned/rejected/hidden).
     status_reason: Mapped[str | None] = mapped_column(String(32))

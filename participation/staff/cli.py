@@ -61,7 +61,7 @@ def _password(variable: str | None) -> str:
 @click.option("--all-municipalities", is_flag=True, help="For a moderator: every municipality.")
 def create_command(email, role, name, password_env, language, neighbourhoods, municipalities, all_municipalities):
     """Create an account with a password and a role, its address already
-    confirmed: for the first admin. Staff set up two-step sign-in at their
+    confirmed: for the first admin. Staff set up two-factor sign-in at their
     first sign-in."""
     with force_locale("en"):  # messages in the terminal are English
         email = normalize_email(email)
@@ -97,7 +97,7 @@ def create_command(email, role, name, password_env, language, neighbourhoods, mu
             raise _email_taken(email) from None
     click.echo(f"Created {person.email} (id {person.id}) with the role {person.role.value}.")
     if person.is_staff:
-        click.echo("At the first sign-in, the site asks to set up two-step sign-in.")
+        click.echo("At the first sign-in, the site asks to set up two-factor sign-in.")
 
 
 def _email_taken(email: str) -> click.ClickException:
@@ -120,7 +120,7 @@ def list_staff_command():
                 sorted(m.slug for m in person.moderated_municipalities))
         else:
             scope = "everything"
-        flags = [] if person.has_two_factor else ["no two-step sign-in yet"]
+        flags = [] if person.has_two_factor else ["no two-factor sign-in yet"]
         if operations.invitation_pending(person):
             flags.append("invited")
         extra = f"  [{'; '.join(flags)}]" if flags else ""

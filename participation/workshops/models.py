@@ -55,6 +55,11 @@ class Workshop(db.Model):
     status: Mapped[WorkshopStatus] = mapped_column(string_enum(WorkshopStatus, "workshop_status"),
                                                    default=WorkshopStatus.DRAFT)
     cancelled_reason: Mapped[str | None] = mapped_column(String(500))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SEQUENCE of the calendar event (.ics): raised when the time or place changes
+    # or the workshop is cancelled, so calendar apps take the new version.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
 
     # Kept in step by atomic UPDATEs in the registration's transaction.
     registered_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -68,6 +73,8 @@ class Workshop(db.Model):
     # Raised on every change to the board: clients poll with it (ETag) and get 304 when nothing changed.
     board_version: Mapped[int] = mapped_column(Integer, default=0)
     board_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The coordinator published the outcome page (and the "you said, we did" emails went out).
+    outcome_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The outcome.
     summary_markdown: Mapped[str | None] = mapped_column(Text)
@@ -122,7 +129,10 @@ class Participant(db.Model):
     with an account, or a walk-in known only by name (added by the coordinator)."""
 
     __tablename__ = "workshop_participant"
-    __table_args__ = (UniqueConstraint("workshop_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "user_id"),
+        CheckConstraint("dots_used >= 0", name="dots_used_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
@@ -134,12 +144,17 @@ class Participant(db.Model):
     # A walk-in on a phone without an account joins with the join code; this token in their session identifies them.
     device_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Dots placed so far: raised by a conditional UPDATE (… WHERE dots_used < N), so nobody exceeds N.
+    dots_used: Mapped[int] = mapped_column(Integer, default=0)
+    # The "you said, we did" email (participants with an account): sent once.
+    outcome_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User | None] = relationship()
 
 
 class Theme(db.Model):
     __tablename__ = "workshop_theme"
+    __table_args__ = (CheckConstraint("dot_count >= 0", name="dot_count_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
@@ -151,7 +166,10 @@ class Theme(db.Model):
 
 class Note(WrittenInLanguage, Hideable, db.Model):
     __tablename__ = "workshop_note"
-    __table_args__ = (Index("ix_note_workshop_created", "workshop_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_note_workshop_created", "workshop_id", "created_at"),
+        CheckConstraint("dot_count >= 0", name="dot_count_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))

@@ -1,0 +1,1 @@
+"""Public profiles: who someone is on the platform and what they contributed in public."""
