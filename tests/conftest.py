@@ -467,7 +467,8 @@ def create_proposal(app, catalogue):
     take a slug (or pass the *_id columns); `ideas=` takes Idea objects or ids;
     `area=` a list of municipality and/or neighbourhood slugs makes it an area
     vote for those places; `created_by=user`. Any other keyword sets that
-    column (voting_opens_at, voting_closes_at, method, results_shown, hidden_at…)."""
+    column (voting_opens_at, voting_closes_at, method, results_shown, hidden_at…).
+    Indexed for search like a proposal made on the site (hidden ones are not)."""
     from datetime import timedelta
 
     from sqlalchemy import select
@@ -477,6 +478,7 @@ def create_proposal(app, catalogue):
     from participation.ideas.models import Idea
     from participation.programme.models import Initiative, Municipality, Neighbourhood
     from participation.proposals.models import Eligibility, Proposal, VotingMethod
+    from participation.proposals.operations import sync_search
 
     counter = iter(range(1, 10_000))
 
@@ -509,6 +511,8 @@ def create_proposal(app, catalogue):
                 proposal.neighbourhoods = list(db.session.scalars(
                     select(Neighbourhood).where(Neighbourhood.slug.in_(area))))
             db.session.add(proposal)
+            db.session.flush()
+            sync_search(proposal)
             db.session.commit()
             db.session.refresh(proposal)
             db.session.expunge(proposal)

@@ -13,10 +13,16 @@ POST_RULES = [pytest.param(rule.rule, id=f"{rule.endpoint} {rule.rule}")
 CSRF_PAGE_TEXT = "For your safety, forms expire"
 
 
-@pytest.fixture
-def csrf_app(app, make_app):
-    """The app with CSRF protection on (the `app` fixture empties the tables afterwards)."""
+@pytest.fixture(scope="module")
+def _csrf_app(make_app, _schema):
     return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def csrf_app(app, _csrf_app):
+    """The app with CSRF protection on (one per module: building an app takes a
+    while; the `app` fixture empties the tables after each test)."""
+    return _csrf_app
 
 
 def csrf_token(client, path: str) -> str:
@@ -42,8 +48,8 @@ def test_every_post_route_is_covered():
 
 @pytest.mark.parametrize("who", ["anonymous", "resident"])
 @pytest.mark.parametrize("rule", POST_RULES)
-def test_a_post_without_csrf_token_is_refused(csrf_app, resident_client, rule, who):
-    client = resident_client if who == "resident" else csrf_app.test_client()
+def test_a_post_without_csrf_token_is_refused(request, csrf_app, rule, who):
+    client = request.getfixturevalue("resident_client") if who == "resident" else csrf_app.test_client()
     response = client.post(fill(rule) + "?lang=en", data={"email": "someone@example.org", "password": "x" * 12})
     assert response.status_code == 400, response.status_code
     assert CSRF_PAGE_TEXT in response.get_data(as_text=True)

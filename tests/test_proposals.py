@@ -356,7 +356,7 @@ def test_proposal_from_ideas_credits_and_notifies_their_authors(app, client, adm
     elsewhere = make_idea(app, anna, initiative=REGION_WIDE, title="Other initiative")
 
     sign_in(client, admin)
-    html = page(client, f"/initiatives/{INITIATIVE}/proposals/new?idea={first.id}")
+    html = page(client, f"/initiatives/{INITIATIVE}/proposals/new?idea={first.id}&idea={draft.id}&idea={elsewhere.id}")
     assert "Schaukeln im Park" in html and "Secret draft" not in html and "Other initiative" not in html
     assert re.search(rf'value="{first.id}" checked', html)
 
@@ -733,6 +733,8 @@ def test_status_updates_make_a_timeline_and_notify_everyone_involved(app, client
     assert "What happened with this idea" in partial
     assert "The idea became part of the proposal" in partial and f"/proposals/{proposal.id}" in partial
     assert "Adopted" in partial and "<strong>yes</strong>" in partial
+    html = page(app.test_client(), f"/ideas/{idea.id}")  # the idea page includes it
+    assert "What happened with this idea" in html and "The council said" in html
 
     changes = notifications(app, NotificationKind.STATUS_CHANGE)
     assert sorted(n.user_id for n in changes) == sorted([author.id, voter.id, follower.id])
@@ -875,6 +877,24 @@ def test_hidden_proposals_never_show_to_the_public(app, client, resident, create
         from participation.proposals import queries
         assert [p.id for p in queries.open_proposals(10)] == [visible.id]
         assert queries.proposals_for_idea(idea.id) == [] and queries.timeline_for_idea(idea.id) == []
+
+
+def test_proposals_are_found_by_search_until_hidden(app, client, admin, catalogue, create_proposal):
+    from participation.proposals.operations import sync_search
+    from participation.search import search
+
+    sign_in(client, admin)
+    response = client.post(english(f"/initiatives/{INITIATIVE}/proposals/new"), data=form_data(
+        title="Zonnepanelen op het buurthuis", body="Wij leggen panelen op het dak van het buurthuis."))
+    proposal_id = int(response.location.rsplit("/", 1)[1])
+    create_proposal(title="Zonnepanelen verborgen", hidden_at=utcnow(), hidden_reason="spam")
+    with app.test_request_context("/"):
+        assert [(hit.kind, hit.object_id) for hit in search("zonnepanelen").hits] == [("proposal", proposal_id)]
+        row = db.session.get(Proposal, proposal_id)
+        row.hidden_at, row.hidden_reason = utcnow(), "offensive"
+        sync_search(row)
+        db.session.commit()
+        assert search("zonnepanelen").hits == []
 
 
 # --- lists ------------------------------------------------------------------------------------------

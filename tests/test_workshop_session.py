@@ -618,6 +618,21 @@ def write_outcome(client, workshop_id, public=False):
     return client.post(f"/workshops/{workshop_id}/session/outcome", data=data)
 
 
+def test_the_outcome_page_for_the_coordinator_offers_every_step(app, coordinator_client, workshop, finished):
+    response = coordinator_client.get(f"/workshops/{workshop.id}/session/outcome?lang=en")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert all(part in html for part in ('id="summary"', 'id="next_steps"', 'id="board_public"', 'name="themes"',
+                                         'name="notes"', "Save the summary and the next steps first"))
+    assert "Groen en spelen (5 dots)" in html  # themes by dots, with their count
+    assert 'name="csrf_token" value=""' not in html  # every small form carries the token
+    # Without a summary the outcome is not saved, and what was typed stays.
+    response = coordinator_client.post(f"/workshops/{workshop.id}/session/outcome?lang=en",
+                                       data={"summary": "", "next_steps": "Later meer"})
+    assert response.status_code == 200 and "Write a short summary" in response.get_data(as_text=True)
+    assert "Later meer" in response.get_data(as_text=True)
+
+
 def test_closing_freezes_the_board_and_frees_the_code(app, client, workshop, finished):
     closed = fetch_workshop(app, workshop.id)
     assert closed.session_state == SessionState.CLOSED and closed.closed_at and closed.join_code is None
@@ -779,3 +794,30 @@ def test_json_payload_is_plain_json(app, workshop):
     response = phone.get(f"/workshops/{workshop.id}/board/state")
     assert response.mimetype == "application/json"
     assert set(json.loads(response.data)) == {"version", "state", "html"}
+
+
+def test_every_form_on_the_session_pages_carries_a_csrf_token(app, make_app, workshop, finished, coordinator):
+    """With CSRF protection on (as in production), each POST form has a non-empty token."""
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    signer = make_app().test_client()
+    sign_in(signer, coordinator)
+    coordinator_browser = csrf_app.test_client()
+    coordinator_browser.set_cookie("session", signer.get_cookie("session").value)
+    phone = csrf_app.test_client()
+    phone.set_cookie("session", finished["guest_phone"].get_cookie("session").value)
+    pages = [
+        (coordinator_browser, f"/workshops/{workshop.id}/session", SessionState.VOTING),
+        (phone, f"/workshops/{workshop.id}/board", SessionState.VOTING),
+        (csrf_app.test_client(), "/join", SessionState.VOTING),
+        (coordinator_browser, f"/workshops/{workshop.id}/session/outcome", SessionState.CLOSED),
+    ]
+    for client, path, state in pages:
+        set_state(app, workshop.id, state)
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        forms = re.findall(r'<form method="post".*?</form>', html, flags=re.S)
+        assert forms, path
+        for form in forms:
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="csrf_token"', form)
+            assert token and (token.group(1) or token.group(2)), f"{path}: {form[:200]}"

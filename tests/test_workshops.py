@@ -22,7 +22,7 @@ from participation.workshops.models import (
     Workshop,
     WorkshopStatus,
 )
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 
 # --- helpers -----------------------------------------------------------------------
 
@@ -442,6 +442,21 @@ def test_one_tap_gives_a_place_an_email_with_the_ics_and_a_check_in_code(app, cr
         page = client.get(path).get_data(as_text=True)
         assert code in page
         assert re.search(r'role="img" aria-label="[^"]*' + code, page) and "<svg" in page
+
+
+def test_the_sign_up_button_carries_the_csrf_token(make_app, app, create_workshop, resident):
+    workshop = create_workshop()
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    sign_in_page = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', sign_in_page).group(1)
+    assert client.post("/signin", data={"email": resident.email, "password": PASSWORD,
+                                        "csrf_token": token}).status_code == 302
+    page = client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(f"/workshops/{workshop.id}/register").status_code == 400
+    assert state(app, workshop.id)[:2] == (0, 0)
+    assert client.post(f"/workshops/{workshop.id}/register", data={"csrf_token": token}).status_code == 302
+    assert state(app, workshop.id)[:2] == (1, 0)
 
 
 def test_signing_up_twice_is_harmless(app, create_workshop, resident, outbox):

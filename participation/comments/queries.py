@@ -21,7 +21,8 @@ from participation.accounts.privacy import register_export_section
 from participation.comments.models import Comment, ContentKind, Report
 from participation.core.pagination import Page, clamp_page, page_number
 from participation.extensions import db
-from participation.ideas.models import Idea, IdeaStatus
+from participation.ideas.models import Idea
+from participation.ideas.queries import public_ideas_condition
 from participation.proposals.models import Proposal
 
 PER_PAGE = 20
@@ -29,8 +30,6 @@ PER_PAGE = 20
 AUTHOR_COLUMNS = (User.id, User.display_name, User.deleted_at)
 SORTS = ("oldest", "newest")
 DEFAULT_SORT = "oldest"
-# Ideas whose discussion can be read (see core/permissions.discussion_is_visible).
-READABLE_IDEA_STATUSES = (IdeaStatus.PUBLISHED, IdeaStatus.WITHDRAWN)
 TARGET_MODELS = {"idea": Idea, "proposal": Proposal}
 
 
@@ -41,7 +40,8 @@ def sort_order(value) -> str:
 # --- targets ------------------------------------------------------------------
 
 def readable_idea_condition():
-    return Idea.status.in_(READABLE_IDEA_STATUSES)
+    """Ideas whose discussion can be read: the public ones (core/permissions.discussion_is_visible)."""
+    return public_ideas_condition()
 
 
 def readable_proposal_condition():

@@ -75,16 +75,16 @@ def can_participate(user) -> bool:
 
 
 # --- discussions (comments, reports) ------------------------------------------
-# Ideas: published → readable and open; withdrawn by the author → readable,
-# closed (the discussion stays as it was); pending, rejected, returned, hidden,
-# draft → no discussion at all. Proposals: readable unless hidden; open until
-# the official answer is final (done or not adopted) — after the vote people
-# still talk about what happens next.
+# Ideas: published → readable and open; withdrawn by the author (after it was
+# public) → readable, closed (the discussion stays as it was); pending,
+# rejected, returned, hidden, draft → no discussion at all. Proposals: readable
+# unless hidden; open until the official answer is final (done or not
+# adopted) — after the vote people still talk about what happens next.
 
 def discussion_is_visible(target) -> bool:
     if isinstance(target, Idea):
-        return target.status in (IdeaStatus.PUBLISHED, IdeaStatus.WITHDRAWN)
-    return target is not None and target.hidden_at is None
+        return idea_is_public(target)
+    return target is not None and not target.is_hidden
 
 
 def discussion_is_open(target) -> bool:

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from participation.core.forms import BaseForm, HumanCheckForm, normalize_one_line
 from participation.ideas import photos
@@ -29,14 +29,14 @@ def optional_id(value):
 
 def title_field():
     return StringField(_l("Title"), filters=[normalize_one_line], validators=[
-        InputRequired(_l("Give your idea a title")),
+        DataRequired(_l("Give your idea a title")),  # after cleaning: spaces alone are no title
         Length(max=TITLE_MAX, message=_l("The title can be at most %(max)s characters long", max=TITLE_MAX)),
     ])
 
 
 def text_field(label=_l("Your idea")):
     return TextAreaField(label, filters=[normalize_newlines], validators=[
-        InputRequired(_l("Describe your idea")),
+        DataRequired(_l("Describe your idea")),
         Length(max=BODY_MAX, message=_l("The text can be at most %(max)s characters long", max=BODY_MAX)),
     ])
 

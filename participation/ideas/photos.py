@@ -125,6 +125,8 @@ def _clean(image: Image.Image) -> ProcessedPhoto:
 def store(photo: ProcessedPhoto, session: Session | None = None) -> str:
     """Write the photo under a new random name and return the name. With a
     session, the file is deleted again if that session's transaction rolls back."""
+    if session is not None:
+        session.connection()  # a transaction to follow (the file goes when it rolls back)
     target_folder = folder()
     target_folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(18)}.{photo.extension}"

@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participation.core.sanitize import markdown_to_safe_html
@@ -36,8 +36,15 @@ from participation.proposals import queries
 from participation.proposals.forms import CHOICES_BY_METHOD, STATUS_LABELS
 from participation.proposals.models import Proposal, ProposalStatus, ProposalUpdate, Vote, VoteChoice
 from participation.proposals.policy import is_voting_open, next_statuses, why_cannot_vote
+from participation.search import index_document, register_kind
 
 logger = logging.getLogger("participation.proposals")
+
+SEARCH_KIND = "proposal"
+# Search results also check this, so a hidden proposal never shows even if its
+# index row were still there.
+register_kind(SEARCH_KIND, _l("Proposal"), "proposals.proposal", "proposal_id",
+              visible=lambda object_id: exists().where(Proposal.id == object_id, Proposal.hidden_at.is_(None)))
 
 COUNTER_COLUMNS = {
     VoteChoice.SUPPORT: "votes_support",
@@ -179,11 +186,14 @@ def update_proposal(actor, proposal: Proposal, *, idea_ids=None, municipality_id
     return proposal
 
 
-def _index(proposal: Proposal) -> None:
-    # SEARCH: the search feature (participation/search) indexes proposals here:
-    #   index_document(...) when public, remove_document(...) when hidden.
-    # Not wired yet — the search package did not exist when this was written.
-    return None
+def sync_search(proposal: Proposal) -> None:
+    """Put the proposal in the search index while it is public, take it out once
+    it is hidden. The moderation feature calls this after (un)hiding one."""
+    index_document(SEARCH_KIND, proposal.id, proposal.initiative_id, proposal.title, proposal.body_html,
+                   proposal.language, visible=not proposal.is_hidden)
+
+
+_index = sync_search
 
 
 def _settings_link() -> str:

@@ -184,15 +184,20 @@ def timeline_for_idea(idea_id: int) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: (entry.at, entry.kind != "proposal"))
 
 
-def idea_choices(initiative_id: int, include_ids=()) -> list[Idea]:
-    """Published ideas of the initiative a proposal can come from (most supported
-    first, at most IDEA_CHOICES_LIMIT), plus those already chosen."""
-    include_ids = {i for i in include_ids if valid_id(i)}
+def idea_choices(initiative_id: int, *, linked_ids=(), requested_ids=()) -> list[Idea]:
+    """Published ideas of the initiative a proposal can come from: the most
+    supported first (at most IDEA_CHOICES_LIMIT), those asked for in the address
+    (`?idea=`, only when they are published ideas of this initiative), and those
+    already linked to the proposal being edited (whatever their state now)."""
+    linked_ids = {i for i in linked_ids if valid_id(i)}
+    requested_ids = {i for i in requested_ids if valid_id(i)}
     published = (Idea.initiative_id == initiative_id) & (Idea.status == IdeaStatus.PUBLISHED)
     top = select(Idea.id).where(published).order_by(Idea.support_count.desc(), Idea.id.desc()).limit(IDEA_CHOICES_LIMIT)
     condition = Idea.id.in_(top.scalar_subquery())
-    if include_ids:
-        condition = or_(condition, Idea.id.in_(include_ids))
+    if requested_ids:
+        condition = or_(condition, published & Idea.id.in_(requested_ids))
+    if linked_ids:
+        condition = or_(condition, Idea.id.in_(linked_ids))
     return list(db.session.scalars(
         select(Idea).where(condition).order_by(Idea.support_count.desc(), Idea.id.desc())))
 
@@ -246,7 +251,8 @@ def proposal_timeline(proposal: Proposal, now: datetime | None = None) -> list[T
     now = now or utcnow()
     entries = [TimelineEntry(proposal.created_at, "published", proposal)]
     if proposal.voting_opens_at <= now:
-        entries.append(TimelineEntry(proposal.voting_opens_at, "opened", proposal))
+        # Published with a window already open: voting opened when it was published.
+        entries.append(TimelineEntry(max(proposal.voting_opens_at, proposal.created_at), "opened", proposal))
     if proposal.voting_closes_at <= now:
         entries.append(TimelineEntry(proposal.voting_closes_at, "closed", proposal))
     entries += [TimelineEntry(update.created_at, "update", proposal, update) for update in proposal.updates]

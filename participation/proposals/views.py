@@ -182,7 +182,7 @@ def _prepare(form: forms.ProposalForm, initiative, linked_ids=()) -> forms.Propo
     form.set_neighbourhood_choices(neighbourhoods, localized_text,
                                    allow_none=policy.manages_place(current_user, initiative, None))
     requested = request.args.getlist("idea", type=int) if request.method == "GET" else []
-    form.set_idea_choices(queries.idea_choices(initiative.id, include_ids=[*linked_ids, *requested]))
+    form.set_idea_choices(queries.idea_choices(initiative.id, linked_ids=linked_ids, requested_ids=requested))
     form.set_area_choices(municipalities, localized_text)
     return form
 

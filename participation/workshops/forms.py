@@ -1,5 +1,6 @@
 """Forms for planning workshops, the public filters and the door."""
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import DateField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -74,7 +75,9 @@ class WorkshopForm(BaseForm):
         InputRequired(_l("Enter the number of places")),
         NumberRange(min=1, max=CAPACITY_MAX,
                     message=_l("Enter a number from %(min)s to %(max)s", min=1, max=CAPACITY_MAX))])
-    languages = SelectMultipleField(_l("Languages spoken"), choices=list(LANGUAGES.items()), validators=[
+    # Each language named in its own language (and marked as such for screen readers).
+    languages = SelectMultipleField(_l("Languages spoken"), choices=[
+        (code, Markup('<span lang="{}">{}</span>').format(code, name)) for code, name in LANGUAGES.items()], validators=[
         InputRequired(_l("Choose at least one language"))])
     accessibility_notes = TextAreaField(_l("Accessibility"), validators=[
         Length(max=ACCESSIBILITY_MAX,

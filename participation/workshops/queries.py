@@ -1,7 +1,7 @@
 """Reads of workshops, each in a fixed number of queries (places and
 initiatives are joined in, counts are columns or aggregate subqueries)."""
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort
 from sqlalchemy import case, func, or_, select, union
@@ -248,8 +248,6 @@ def initiative_calendar(initiative: Initiative, now: datetime | None = None, day
     """For the calendar feed: published and cancelled workshops of the
     initiative from the last few months on (cancelled ones too, so calendars
     that subscribed drop them)."""
-    from datetime import timedelta
-
     since = (now or utcnow()) - timedelta(days=days_back)
     return list(db.session.scalars(
         select(Workshop).where(Workshop.initiative_id == initiative.id,

@@ -613,8 +613,8 @@ def _outcome_edit_page(workshop, outcome_form=None, forward_form=None):
         (note.id, ngettext("%(text)s (%(num)d dot)", "%(text)s (%(num)d dots)", note.dot_count, text=note.text))
         for note in sorted(board.notes, key=lambda note: -note.dot_count) if note.forwarded_idea_id is None]
     return render_template("workshops/session/outcome_edit.html", workshop=workshop, board=board, ideas=ideas,
-                           outcome_form=outcome_form, forward_form=forward_form, action_form=forms.ActionForm(),
-                           idea_url=idea_url, proposal_start_url=proposal_start_url)
+                           outcome_form=outcome_form, forward_form=forward_form, csrf_value=generate_csrf(),
+                           hide_reasons=HIDE_REASONS, idea_url=idea_url, proposal_start_url=proposal_start_url)
 
 
 @blueprint.route("/workshops/<int:workshop_id>/session/outcome", methods=["GET", "POST"])
