@@ -207,7 +207,7 @@ class Results:
 
 
 def poller(port: int, path: str, board_pass: str, interval: float, deadline: float, results: Results) -> None:
-    time.sleep(random.uniform(0, interval))  # phones do not all start at the same moment
+    time.sleep(min(random.uniform(0, interval), max(0.0, deadline - time.monotonic())))  # not all at once
     etag = None
     connection = http.client.HTTPConnection(HOST, port, timeout=30)  # kept alive, as a browser does
     next_at = time.monotonic()
@@ -237,7 +237,7 @@ def poller(port: int, path: str, board_pass: str, interval: float, deadline: flo
             connection.close()
             connection = http.client.HTTPConnection(HOST, port, timeout=30)
         next_at += interval
-        time.sleep(max(0.0, next_at - time.monotonic()))
+        time.sleep(max(0.0, min(next_at, deadline) - time.monotonic()))
     connection.close()
 
 

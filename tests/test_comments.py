@@ -269,9 +269,14 @@ def test_changing_is_refused_after_fifteen_minutes(app, signed_in, resident, ide
     change(app, Comment, comment_id, created_at=utcnow() - timedelta(minutes=15, seconds=1))
     page = signed_in.get(f"/ideas/{idea_id}/comments?lang=en").get_data(as_text=True)
     assert f"/comments/{comment_id}/edit" not in page
+    opened = signed_in.get(f"/comments/{comment_id}/edit?lang=en", follow_redirects=True)
+    assert "only in the first 15 minutes" in opened.get_data(as_text=True)
+    # Sent just too late: refused, but the text typed is shown so it is not lost.
     response = signed_in.post(f"/comments/{comment_id}/edit?lang=en",
-                              data={"comment-body": "Te laat", "comment-language": "nl"}, follow_redirects=True)
-    assert "only in the first 15 minutes" in response.get_data(as_text=True)
+                              data={"comment-body": "Te laat", "comment-language": "nl"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "only in the first 15 minutes" in html and "Te laat</textarea>" in html
+    assert 'method="post"' not in html.split("<main", 1)[1]
     comment = get(app, Comment, comment_id)
     assert comment.body_markdown == "Eerst" and comment.edited_at is None
 

@@ -84,9 +84,16 @@ def good_data(client, initiative_id, **changes):
     return {key: value for key, value in data.items() if value is not None}
 
 
+def post_form(client, path, data):
+    """POST as multipart/form-data, encoded in memory (the test client spools
+    large bodies to a temporary file that it never closes)."""
+    values = {key: FileStorage(*value) if isinstance(value, tuple) else value for key, value in data.items()}
+    boundary, body = encode_multipart(values)
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
 def post_idea(client, initiative_id, lang="en", **changes):
-    return client.post(f"/ideas/new?lang={lang}", data=good_data(client, initiative_id, **changes),
-                       content_type="multipart/form-data")
+    return post_form(client, f"/ideas/new?lang={lang}", good_data(client, initiative_id, **changes))
 
 
 def image_bytes(size=(400, 300), format="JPEG", mode="RGB", color="green", **save):
@@ -208,7 +215,7 @@ def test_a_draft_is_private_until_sent(signed_in, app, post_moderated):
     assert app.test_client().get(f"/ideas/{idea.id}").status_code == 404
     assert "Only you can see this draft" in signed_in.get(f"/ideas/{idea.id}?lang=en").get_data(as_text=True)
     data = good_data(signed_in, post_moderated[0], title="Bankjes, nu klaar")
-    response = signed_in.post(f"/ideas/{idea.id}/edit", data=data, content_type="multipart/form-data")
+    response = post_form(signed_in, f"/ideas/{idea.id}/edit", data)
     assert response.status_code == 302
     idea = reload(app, idea.id)
     assert idea.status == IdeaStatus.PUBLISHED and idea.title == "Bankjes, nu klaar"
@@ -220,7 +227,7 @@ def test_the_author_changes_a_pending_idea_and_it_stays_pending(signed_in, app, 
     page = signed_in.get(f"/ideas/{idea.id}/edit?lang=en").get_data(as_text=True)
     assert 'value="Bankjes bij de speeltuin"' in page and "Save changes" in page
     data = good_data(signed_in, pre_moderated[0], title="Drie bankjes", text="Nu *drie*.", action="save")
-    assert signed_in.post(f"/ideas/{idea.id}/edit", data=data, content_type="multipart/form-data").status_code == 302
+    assert post_form(signed_in, f"/ideas/{idea.id}/edit", data).status_code == 302
     idea = reload(app, idea.id)
     assert (idea.status, idea.title, idea.body_html) == (IdeaStatus.PENDING, "Drie bankjes", "<p>Nu <em>drie</em>.</p>")
 
@@ -232,7 +239,7 @@ def test_a_returned_idea_is_sent_again_and_waits_for_review(signed_in, app, resi
     assert "Returned with a reason: Vertel waar de bankjes moeten staan." in page
     assert "Change your idea" in page
     data = good_data(signed_in, idea.initiative_id, title="Bankjes bij de Maas", action="send")
-    assert signed_in.post(f"/ideas/{idea.id}/edit", data=data, content_type="multipart/form-data").status_code == 302
+    assert post_form(signed_in, f"/ideas/{idea.id}/edit", data).status_code == 302
     idea = reload(app, idea.id)
     # Even on a post-moderated initiative: a moderator looks again.
     assert idea.status == IdeaStatus.PENDING and idea.status_message is None
@@ -266,7 +273,7 @@ def test_ideas_cannot_be_changed_once_out_of_the_authors_hands(signed_in, app, r
     idea = create_idea(author=resident, status=status, title="Vast")
     assert signed_in.get(f"/ideas/{idea.id}/edit").status_code == 302
     data = good_data(signed_in, idea.initiative_id, title="Veranderd")
-    signed_in.post(f"/ideas/{idea.id}/edit", data=data, content_type="multipart/form-data")
+    post_form(signed_in, f"/ideas/{idea.id}/edit", data)
     assert reload(app, idea.id).title == "Vast"
 
 
@@ -536,11 +543,11 @@ def test_changing_the_photo_deletes_the_old_file_after_the_commit(signed_in, app
     [idea] = idea_rows(app)
     old_name, old_path = stored_photo(app, idea.id)
     data = good_data(signed_in, pre_moderated[0], action="save", photo=upload(image_bytes(color="red")))
-    signed_in.post(f"/ideas/{idea.id}/edit", data=data, content_type="multipart/form-data")
+    post_form(signed_in, f"/ideas/{idea.id}/edit", data)
     new_name, new_path = stored_photo(app, idea.id)
     assert new_name != old_name and new_path.is_file() and not old_path.exists()
     data = good_data(signed_in, pre_moderated[0], action="save", remove_photo="y")
-    signed_in.post(f"/ideas/{idea.id}/edit", data=data, content_type="multipart/form-data")
+    post_form(signed_in, f"/ideas/{idea.id}/edit", data)
     assert stored_photo(app, idea.id) == (None, None) and not new_path.exists()
 
 

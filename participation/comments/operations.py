@@ -69,10 +69,13 @@ def _count(comment: Comment, delta: int) -> None:
         db.session.execute(
             update(Comment).where(Comment.id == comment.parent_id)
             .values(reply_count=Comment.reply_count + delta).execution_options(synchronize_session=False))
-    # Objects already loaded read the new values on their next use.
-    for loaded in (comment.idea if comment.idea_id else comment.proposal, comment.parent):
+    # Objects already in the session read the new values on their next use (nothing is loaded for this).
+    for model, row_id, column in ((Idea, comment.idea_id, "comment_count"),
+                                  (Proposal, comment.proposal_id, "comment_count"),
+                                  (Comment, comment.parent_id, "reply_count")):
+        loaded = db.session.identity_map.get(db.session.identity_key(model, row_id)) if row_id else None
         if loaded is not None:
-            db.session.expire(loaded, ["reply_count"] if isinstance(loaded, Comment) else ["comment_count"])
+            db.session.expire(loaded, [column])
 
 
 # --- writing --------------------------------------------------------------------

@@ -143,11 +143,15 @@ def edit(comment_id: int):
     target = queries.comment_target(comment)
     if comment.author_id != current_user.id or not comment.is_visible:
         abort(403)
-    if not (can_edit_comment(current_user, comment) and discussion_is_open(target)):
-        flash(_("You can change a comment only in the first %(minutes)s minutes, while the discussion is open.",
-                minutes=EDIT_WINDOW_MINUTES), "error")
-        return redirect(url_for_comment(comment))
     form = forms.CommentForm(data={"body": comment.body_markdown, "language": comment.language})
+    if not (can_edit_comment(current_user, comment) and discussion_is_open(target)):
+        if request.method == "GET":
+            flash(_("You can change a comment only in the first %(minutes)s minutes, while the discussion is open.",
+                    minutes=EDIT_WINDOW_MINUTES), "error")
+            return redirect(url_for_comment(comment))
+        # Too late now: say so, and show what was typed so it is not lost.
+        return render_template("comments/edit.html", comment=comment, target=target, form=form,
+                               edit_minutes=EDIT_WINDOW_MINUTES, too_late=True)
     if form.validate_on_submit():
         try:
             operations.edit_comment(comment, form.body.data, form.language.data)
