@@ -41,7 +41,8 @@ compile-translations: install
 # Extract every marked string and merge it into the four catalogues.
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project "Meedoen Zuid-Limburg" .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 0
+	$(BIN)/python scripts/fill_english.py
 
 migrate: install
 	$(BIN)/flask db upgrade

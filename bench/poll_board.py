@@ -310,6 +310,7 @@ def main() -> int:
         total = sum(results.statuses.values())
         print(f"poll_board: {args.phones} phones polling every {args.interval:g} s for {wall:.1f} s "
               f"(werkzeug threaded server, SQLite, 127.0.0.1:{port})")
+        notes.setdefault("notes posted", 0)
         print(f"  notes on the board at the start: {args.notes}; "
               + ", ".join(f"{kind}: {count}" for kind, count in sorted(notes.items())))
         print(f"  requests: {total} ({total / wall:.1f}/s)")

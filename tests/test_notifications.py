@@ -265,7 +265,8 @@ def test_notification_texts_follow_the_readers_language_and_name_deleted_people_
 
 
 @pytest.mark.parametrize("kind, params, text", [
-    (NotificationKind.STATUS_CHANGE, {"title": "Speeltuin"}, "There is news about “Speeltuin”"),
+    (NotificationKind.STATUS_CHANGE, {"title": "Speeltuin"}, "There is news about “Speeltuin”: the status has"),
+    (NotificationKind.STATUS_CHANGE, {"title": "Speeltuin", "status": "adopted"}, "There is news about “Speeltuin”: Adopted."),
     (NotificationKind.VOTING_OPENED, {"title": "Speeltuin"}, "You can now vote on “Speeltuin”"),
     (NotificationKind.VOTING_CLOSED, {"title": "Speeltuin"}, "Voting on “Speeltuin” has closed"),
     (NotificationKind.IDEA_IN_PROPOSAL, {"title": "Speeltuin", "idea_title": "Schommel"},

@@ -308,7 +308,8 @@ def test_coordinator_cannot_attach_a_neighbourhood_they_do_not_coordinate(app, c
                                data=form_data(neighbourhood=value))
         assert response.status_code == 200
         html = response.get_data(as_text=True)
-        assert "Choose one of the neighbourhoods in the list" in html or "Choose the neighbourhood this proposal is for" in html
+        assert ("Choose one of the neighbourhoods in the list" in html
+                or "Choose the neighbourhood this proposal is for" in html)
     with app.app_context():
         assert db.session.scalar(select(func.count(Proposal.id))) == 0
 
@@ -471,7 +472,7 @@ def test_anonymous_and_unverified_people_see_why_they_cannot_vote(app, client, u
     html = page(client, f"/proposals/{proposal.id}")
     assert "Sign in to vote" in html and 'name="choice"' not in html
     response = vote(client, proposal.id, "for")
-    assert response.status_code == 302 and "/signin" in response.location
+    assert response.status_code == 302 and response.location == f"/signin?next=/proposals/{proposal.id}"
 
     sign_in(client, unverified_resident)
     html = page(client, f"/proposals/{proposal.id}")
@@ -677,7 +678,8 @@ def test_results_page_after_closing_with_turnout_chart_and_table(app, client, pl
     assert re.search(r'<rect class="bar-chart__fill bar-chart__fill--for" [^>]*width="50"', html)
     assert re.search(r'<rect class="bar-chart__fill bar-chart__fill--against" [^>]*width="25"', html)
     assert 'aria-hidden="true"' in html
-    rows = re.findall(r'<tr><th scope="row">(\w+)</th><td class="table__number">(\d+)</td><td class="table__number">([^<]+)</td></tr>', html)
+    rows = re.findall(r'<tr><th scope="row">(\w+)</th><td class="table__number">(\d+)</td>'
+                      r'<td class="table__number">([^<]+)</td></tr>', html)
     assert rows == [("For", "2", "50%"), ("Against", "1", "25%"), ("Abstain", "1", "25%"), ("Total", "4", "100%")]
 
     everyone = create_proposal(voting_opens_at=now - timedelta(days=10), voting_closes_at=now - timedelta(days=1))
@@ -1028,7 +1030,8 @@ def test_pages_have_no_inline_styles_or_scripts(app, client, admin, create_propo
         assert "style=" not in html and "<script" not in html, path
 
 
-def test_counts_stay_exact_when_many_people_change_their_votes_at_once(make_app, _schema, app, create_user, create_proposal):
+def test_counts_stay_exact_when_many_people_change_their_votes_at_once(make_app, _schema, app, create_user,
+                                                                        create_proposal):
     """Ten people each send five different votes at once. (On PostgreSQL the
     requests really overlap; SQLite queues writers with BEGIN IMMEDIATE.)"""
     proposal = create_proposal()

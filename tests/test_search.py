@@ -87,18 +87,28 @@ def test_results_show_title_kind_initiative_and_snippet(app, client, create_idea
 
 
 def test_proposals_are_found_through_the_same_interface(app, client, create_idea):
+    from participation.proposals.models import Proposal
+    from tests.content_helpers import make_proposal
+
     create_idea(title="Speeltuin idee")
+    proposal_id = make_proposal(app, title="Speeltuin voorstel")
+    other_id = make_proposal(app, title="Nog een voorstel")
     with app.test_request_context("/"):
-        index_document("proposal", 7, None, "Speeltuin voorstel", "<p>Een <em>voorstel</em></p>", "nl", True)
+        index_document("proposal", proposal_id, None, "Speeltuin voorstel", "<p>Een <em>voorstel</em></p>", "nl", True)
+        index_document("proposal", other_id, None, "Nog een voorstel", "Tekst", "nl", True)
         db.session.commit()
-    assert set(found(app, "speeltuin")) >= {("proposal", 7)}
+    assert set(found(app, "speeltuin")) >= {("proposal", proposal_id)}
+    html = results(client, "speeltuin voorstel")
+    assert f'href="/proposals/{proposal_id}"' in html and "Proposal" in html
     with app.test_request_context("/"):
-        index_document("proposal", 7, None, "Speeltuin voorstel", "", "nl", visible=False)
+        index_document("proposal", proposal_id, None, "Speeltuin voorstel", "", "nl", visible=False)
+        remove_document("proposal", other_id)
         db.session.commit()
-    assert ("proposal", 7) not in found(app, "speeltuin")
+    assert found(app, "voorstel") == []
+    # A hidden proposal whose row was not removed still never shows (the kind's own check).
     with app.test_request_context("/"):
-        index_document("proposal", 8, None, "Nog een voorstel", "Tekst", "nl", True)
-        remove_document("proposal", 8)
+        index_document("proposal", other_id, None, "Nog een voorstel", "Tekst", "nl", True)
+        db.session.execute(update(Proposal).where(Proposal.id == other_id).values(hidden_at=db.func.now()))
         db.session.commit()
     assert found(app, "voorstel") == []
 

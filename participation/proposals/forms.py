@@ -148,8 +148,10 @@ class ProposalForm(BaseForm):
 
     opens_date = LocalDateField(_l("Date voting opens"), validators=[InputRequired(_l("Enter the date voting opens"))])
     opens_time = LocalTimeField(_l("Time voting opens"), validators=[InputRequired(_l("Enter the time voting opens"))])
-    closes_date = LocalDateField(_l("Date voting closes"), validators=[InputRequired(_l("Enter the date voting closes"))])
-    closes_time = LocalTimeField(_l("Time voting closes"), validators=[InputRequired(_l("Enter the time voting closes"))])
+    closes_date = LocalDateField(_l("Date voting closes"),
+                                 validators=[InputRequired(_l("Enter the date voting closes"))])
+    closes_time = LocalTimeField(_l("Time voting closes"),
+                                 validators=[InputRequired(_l("Enter the time voting closes"))])
     method = RadioField(_l("How do people vote?"), choices=list(METHOD_LABELS.items()),
                         validators=[InputRequired(_l("Choose how people vote"))])
     results_shown = RadioField(_l("When are the numbers shown?"), choices=list(RESULTS_LABELS.items()),
@@ -171,7 +173,8 @@ class ProposalForm(BaseForm):
         """`neighbourhoods`: those the person may attach, with their municipality loaded."""
         self.allowed_neighbourhoods = frozenset(n.id for n in neighbourhoods)
         self.allow_no_neighbourhood = allow_none
-        none = [("", _l("No neighbourhood: the whole initiative"))] if allow_none else [("", _l("Choose a neighbourhood"))]
+        first = _l("No neighbourhood: the whole initiative") if allow_none else _l("Choose a neighbourhood")
+        none = [("", first)]
         self.neighbourhood.choices = none + [
             (n.id, f"{n.name} ({language_text(n.municipality.name)})") for n in neighbourhoods]
 

@@ -128,7 +128,7 @@ def create_proposal(actor, initiative, *, title: str, body_markdown: str, langua
     db.session.add(proposal)
     db.session.flush()
     _notify_idea_authors(actor, proposal, ideas)
-    _index(proposal)
+    sync_search(proposal)
     _log("proposal.created", actor, proposal, ideas=[idea.id for idea in ideas])
     return proposal
 
@@ -181,7 +181,7 @@ def update_proposal(actor, proposal: Proposal, *, idea_ids=None, municipality_id
     db.session.flush()
     if added_for_new_authors:
         _notify_idea_authors(actor, proposal, added_for_new_authors)
-    _index(proposal)
+    sync_search(proposal)
     _log("proposal.updated", actor, proposal, changed=sorted(changes), ideas_added=[idea.id for idea in added])
     return proposal
 
@@ -192,8 +192,6 @@ def sync_search(proposal: Proposal) -> None:
     index_document(SEARCH_KIND, proposal.id, proposal.initiative_id, proposal.title, proposal.body_html,
                    proposal.language, visible=not proposal.is_hidden)
 
-
-_index = sync_search
 
 
 def _settings_link() -> str:

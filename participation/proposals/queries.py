@@ -221,7 +221,8 @@ def eligible_residents(proposal: Proposal) -> int | None:
         return None
     in_area = or_(
         User.neighbourhood_id.in_(
-            select(proposal_neighbourhood.c.neighbourhood_id).where(proposal_neighbourhood.c.proposal_id == proposal.id)),
+            select(proposal_neighbourhood.c.neighbourhood_id)
+            .where(proposal_neighbourhood.c.proposal_id == proposal.id)),
         User.municipality_id.in_(
             select(proposal_municipality.c.municipality_id).where(proposal_municipality.c.proposal_id == proposal.id)),
     )

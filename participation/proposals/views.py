@@ -61,7 +61,8 @@ def proposal_vote_rows(proposal) -> list[VoteRow]:
     for choice in forms.CHOICES_BY_METHOD[proposal.method]:
         count = getattr(proposal, operations.COUNTER_COLUMNS[choice])
         share = count / total if total else 0.0
-        rows.append(VoteRow(choice, forms.RESULT_LABELS[choice], count, share, f"{share * 100:.1f}".rstrip("0").rstrip(".")))
+        width = f"{share * 100:.1f}".rstrip("0").rstrip(".")
+        rows.append(VoteRow(choice, forms.RESULT_LABELS[choice], count, share, width))
     return rows
 
 
@@ -111,9 +112,15 @@ def results(proposal_id: int):
 
 # --- voting ---------------------------------------------------------------------------------
 
+def _to_sign_in(proposal):
+    """Back to the proposal after signing in (not to the POST-only vote address)."""
+    flash(policy.refusal_message("anonymous", proposal), "info")
+    return redirect(url_for("accounts.sign_in", next=url_for("proposals.proposal", proposal_id=proposal.id)))
+
+
 def _refused(proposal, reason: str):
     if reason == "anonymous":
-        return current_app.login_manager.unauthorized()
+        return _to_sign_in(proposal)
     flash(policy.refusal_message(reason, proposal), "error")
     return redirect(url_for("proposals.proposal", proposal_id=proposal.id, _anchor="vote"))
 
@@ -151,7 +158,7 @@ def vote(proposal_id: int):
 def withdraw(proposal_id: int):
     proposal = queries.proposal_or_404(proposal_id)
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return _to_sign_in(proposal)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -306,6 +313,7 @@ def init_app(state) -> None:
     app = state.app
     policy.init_app(app)
     app.jinja_env.globals.update(open_proposals=queries.open_proposals, proposals_for_idea=queries.proposals_for_idea,
-                                 timeline_for_idea=queries.timeline_for_idea, proposal_timeline=queries.proposal_timeline)
+                                 timeline_for_idea=queries.timeline_for_idea,
+                                 proposal_timeline=queries.proposal_timeline)
     app.jinja_env.filters.setdefault("percent", format_percent)
     app.cli.add_command(proposals_cli)

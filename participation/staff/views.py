@@ -122,7 +122,8 @@ def accept_invitation(token: str):
                 logout_user()
             sign_in_as(person)
             db.session.commit()
-            flash(_("Welcome, %(name)s! One more step: set up two-factor sign-in.", name=person.display_name), "success")
+            flash(_("Welcome, %(name)s! One more step: set up two-factor sign-in.", name=person.display_name),
+                  "success")
             return redirect(url_for("two_factor.setup"))
     except TokenError as error:
         db.session.rollback()
