@@ -24,7 +24,12 @@ def seed_command(demo: bool) -> None:
         click.echo("Catalogue: already up to date.")
     if demo:
         from participation.accounts.cli import seed_demo
+        from participation.demo import seed_demo_content
+
         seed_demo()
+        for line in seed_demo_content():
+            click.echo(line)
+        db.session.commit()
 
 
 def init_app(app: Flask) -> None:

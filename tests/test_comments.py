@@ -539,3 +539,9 @@ def test_the_comment_form_carries_a_working_csrf_token(app, make_app, resident, 
     response = client.post(f"/ideas/{idea_id}/comments", data={
         "comment-csrf_token": token, "comment-body": "Met token", "comment-language": "nl"})
     assert response.status_code == 302 and comment_count(app, idea_id) == 1
+
+
+def test_a_comment_leaves_the_ideas_own_change_time_alone(app, resident, idea_id):
+    before = get(app, Idea, idea_id).updated_at
+    add_comment(app, resident, idea_id)
+    assert get(app, Idea, idea_id).updated_at == before

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from participation.extensions import db
 from tests.conftest import PASSWORD
 from tests.routes import fill, rules
 
@@ -15,7 +16,10 @@ CSRF_PAGE_TEXT = "For your safety, forms expire"
 
 @pytest.fixture(scope="module")
 def _csrf_app(make_app, _schema):
-    return make_app(WTF_CSRF_ENABLED=True)
+    app = make_app(WTF_CSRF_ENABLED=True)
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # the per-test clean-up only disposes it once
 
 
 @pytest.fixture

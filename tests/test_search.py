@@ -230,6 +230,8 @@ def test_alembic_filter_leaves_the_full_text_objects_alone():
     assert not ddl.include_object(None, ddl.GIN_INDEX, "index", True, None)
     assert ddl.include_object(None, "search_document", "table", True, None)
     assert ddl.include_object(None, "idea", "table", True, None)
+    assert not ddl.include_name("search_fts_idx", "table", {})
+    assert ddl.include_name("search_document", "table", {})
 
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="the query plan is PostgreSQL's")

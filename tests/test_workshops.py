@@ -286,6 +286,12 @@ def test_unknown_filters_and_pages_fall_back_to_the_default(app, client, create_
     assert workshop.title in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/workshops/0", "/workshops/99999999999999999999999",
+                                  "/workshops/99999999999999999999999.ics", "/workshops/424242"])
+def test_unknown_workshops_are_404(client, app, path):
+    assert client.get(path).status_code == 404
+
+
 def test_list_is_paginated(app, client, create_workshop):
     from participation.workshops.queries import PAGE_SIZE
 

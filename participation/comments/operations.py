@@ -59,11 +59,13 @@ class AlreadyReported(Exception):
 
 def _count(comment: Comment, delta: int) -> None:
     """Atomic ± 1 on the idea's or proposal's count and on the parent's reply count."""
+    # `updated_at` is kept as it is: a comment does not change the idea or proposal itself.
     if comment.idea_id is not None:
-        statement = update(Idea).where(Idea.id == comment.idea_id).values(comment_count=Idea.comment_count + delta)
+        statement = (update(Idea).where(Idea.id == comment.idea_id)
+                     .values(comment_count=Idea.comment_count + delta, updated_at=Idea.updated_at))
     else:
         statement = (update(Proposal).where(Proposal.id == comment.proposal_id)
-                     .values(comment_count=Proposal.comment_count + delta))
+                     .values(comment_count=Proposal.comment_count + delta, updated_at=Proposal.updated_at))
     db.session.execute(statement.execution_options(synchronize_session=False))
     if comment.parent_id is not None:
         db.session.execute(

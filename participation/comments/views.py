@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from participation.accounts.forms import ConfirmForm
 from participation.comments import forms, operations, queries
 from participation.comments.labels import hidden_reason_label
-from participation.comments.links import comment_url, discussion_page_url, target_url
+from participation.comments.links import comment_url, target_url
 from participation.comments.models import EDIT_WINDOW_MINUTES, ContentKind
 from participation.core.permissions import (
     can_delete_comment,
@@ -77,9 +77,12 @@ def proposal_discussion(proposal_id: int):
 @blueprint.get("/comments/<int:comment_id>")
 def permalink(comment_id: int):
     """Always leads to the comment: the right page of its discussion, at the comment."""
-    comment = queries.comment_or_404(comment_id)
+    return redirect(url_for_comment(queries.comment_or_404(comment_id)))
+
+
+def url_for_comment(comment) -> str:
     page = queries.page_of(comment)
-    return redirect(comment_url(comment, page=page if page > 1 else None))
+    return comment_url(comment, page=page if page > 1 else None)
 
 
 # --- posting ----------------------------------------------------------------------
@@ -96,11 +99,6 @@ def _post(kind: str, target_id: int):
     db.session.commit()
     flash(_("Thank you, your comment is posted."), "success")
     return redirect(url_for_comment(comment))
-
-
-def url_for_comment(comment) -> str:
-    page = queries.page_of(comment)
-    return comment_url(comment, page=page if page > 1 else None)
 
 
 @blueprint.post("/ideas/<int:idea_id>/comments")

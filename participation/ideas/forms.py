@@ -52,7 +52,7 @@ class IdeaForm(BaseForm):
     text = text_field()
     language = SelectField(_l("Language you write in"), choices=list(LANGUAGES.items()),
                            validators=[InputRequired(_l("Choose the language you write in"))])
-    photo = FileField(_l("Photo"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    photo = FileField(_l("Choose a photo"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
     photo_alt = StringField(_l("What is on the photo?"), filters=[normalize_one_line], validators=[
         Length(max=PHOTO_ALT_MAX, message=_l("The description can be at most %(max)s characters long",
                                               max=PHOTO_ALT_MAX))])

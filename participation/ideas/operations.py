@@ -171,10 +171,11 @@ def add_support(idea: Idea, user: User) -> bool:
     one atomic UPDATE, so it stays exact with many people at once."""
     if idea.status != IdeaStatus.PUBLISHED:
         raise NotAllowed("only published ideas can be supported")
+    # RETURNING tells whether the row was added (rowcount is not reliable for this on every driver).
     inserted = db.session.execute(
-        _insert_ignoring_duplicates(Support)
+        _insert_ignoring_duplicates(Support.__table__)
         .values(idea_id=idea.id, user_id=user.id, created_at=utcnow())
-        .on_conflict_do_nothing()).rowcount == 1
+        .on_conflict_do_nothing().returning(Support.__table__.c.user_id)).first() is not None
     if inserted:
         _change_support_count(idea, +1)
     return inserted
@@ -182,9 +183,10 @@ def add_support(idea: Idea, user: User) -> bool:
 
 def remove_support(idea: Idea, user: User) -> bool:
     """Take one's support back. True when there was one to take back."""
+    table = Support.__table__
     deleted = db.session.execute(
-        delete(Support).where(Support.idea_id == idea.id, Support.user_id == user.id)
-        .execution_options(synchronize_session=False)).rowcount == 1
+        delete(table).where(table.c.idea_id == idea.id, table.c.user_id == user.id)
+        .returning(table.c.user_id)).first() is not None
     if deleted:
         _change_support_count(idea, -1)
     return deleted

@@ -23,9 +23,10 @@ triggers: call `create_search_index` again afterwards (it also rebuilds the
 FTS content).
 
 Alembic's autogenerate does not know the FTS5 tables or the GIN index; pass
-`include_object` below to `context.configure(...)` in migrations/env.py (and
-to `MigrationContext.configure(opts=...)` in tests/test_migrations.py), so
-it neither drops them nor reports them as differences.
+`include_name` and `include_object` below to `context.configure(...)` in
+migrations/env.py (and to `MigrationContext.configure(opts=...)` in
+tests/test_migrations.py), so it neither drops them nor reports them as
+differences.
 """
 from sqlalchemy import event
 
@@ -80,6 +81,11 @@ def create_search_index(connection) -> None:
 def drop_search_index(connection) -> None:
     for statement in _DROP.get(connection.dialect.name, []):
         connection.exec_driver_sql(statement)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic filter (before reflection): do not even read the FTS5 tables."""
+    return not (type_ == "table" and name and name.startswith(FTS_TABLE))
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

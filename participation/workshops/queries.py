@@ -42,11 +42,16 @@ def _upcoming(now: datetime):
 
 # --- one workshop ------------------------------------------------------------------
 
-def workshop_or_404(workshop_id: int) -> Workshop:
-    workshop = db.session.execute(
+def workshop_or_none(workshop_id: int) -> Workshop | None:
+    if not 0 < workshop_id < 2**63:
+        return None
+    return db.session.execute(
         select(Workshop).where(Workshop.id == workshop_id).options(*_with_place_and_initiative())
     ).unique().scalar_one_or_none()
-    return workshop or abort(404)
+
+
+def workshop_or_404(workshop_id: int) -> Workshop:
+    return workshop_or_none(workshop_id) or abort(404)
 
 
 def visible_workshop_or_404(workshop_id: int, user) -> Workshop:
@@ -297,6 +302,8 @@ def attendance(workshop: Workshop, search: str | None = None) -> Attendance:
 
 
 def registration_in_workshop_or_404(workshop: Workshop, registration_id: int) -> Registration:
+    if not 0 < registration_id < 2**63:
+        abort(404)
     registration = db.session.scalar(
         select(Registration).where(Registration.id == registration_id, Registration.workshop_id == workshop.id)
         .options(joinedload(Registration.user)))

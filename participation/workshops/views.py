@@ -248,7 +248,7 @@ def new():
     if request.method == "GET":
         form.languages.data = ["nl"]
         previous_id = request.args.get("previous", type=int)
-        previous = queries.workshop_or_404(previous_id) if previous_id else None
+        previous = queries.workshop_or_none(previous_id) if previous_id else None
         if previous is not None and coordinates(current_user, previous.neighbourhood):
             form.fill_from(previous, calendar.to_local)
             form.date.data = form.deadline_date.data = form.deadline_time.data = None
