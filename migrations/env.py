@@ -40,6 +40,11 @@ def run_migrations_online() -> None:
     configure_args = dict(current_app.extensions["migrate"].configure_args)
     configure_args.setdefault("process_revision_directives", skip_empty_revision)
     configure_args.setdefault("render_item", render_item)
+    # The full-text index (FTS5 tables / GIN index) is made by the search
+    # feature's own DDL; autogenerate must neither drop nor report it.
+    from participation.search.ddl import include_name, include_object
+    configure_args.setdefault("include_name", include_name)
+    configure_args.setdefault("include_object", include_object)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **configure_args)
         with context.begin_transaction():

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from participation.extensions import db
+from participation.search.ddl import include_name, include_object
 from tests.conftest import BACKEND
 
 SCHEMA = "migration_test"
@@ -48,7 +49,8 @@ def test_upgrade_builds_every_table_on_an_empty_database(migrated_app):
 
 def test_models_and_migrations_agree(migrated_app):
     with migrated_app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": include_name, "include_object": include_object})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
