@@ -741,8 +741,8 @@ def test_status_updates_make_a_timeline_and_notify_everyone_involved(app, client
     changes = notifications(app, NotificationKind.STATUS_CHANGE)
     assert sorted(n.user_id for n in changes) == sorted([author.id, voter.id, follower.id])
     assert changes[0].params == {"title": fresh(app, proposal.id).title, "status": "adopted"}
-    emails = {email.to_address: email for email in outbox() if "Adopted" in email.text_body
-              or "adopted" in email.subject.lower() or "news" in email.text_body.lower()}
+    emails = {email.to_address: email for email in outbox()
+              if f"/proposals/{proposal.id}#timeline" in email.text_body}
     assert {author.email, voter.email, follower.email} <= set(emails)
     assert 'lang="de"' in emails[author.email].html_body and 'lang="fr"' in emails[voter.email].html_body
     assert coordinator_malpertuis.email not in emails  # the actor is not told about their own update
