@@ -38,9 +38,10 @@ install-dev: $(VENV)/.dev-installed
 compile-translations: install
 	@$(BIN)/pybabel compile -d translations >/dev/null
 
-# Extract every marked string and merge it into the four catalogues.
+# Extract every marked string and merge it into the four catalogues. --ignore-dirs '.*':
+# without it Babel also skips folders starting with "_" (templates/_partials, _macros).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project "Meedoen Zuid-Limburg" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.*' -o translations/messages.pot --no-location --sort-output --project "Meedoen Zuid-Limburg" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 0
 	$(BIN)/python scripts/fill_english.py
 

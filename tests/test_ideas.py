@@ -259,6 +259,11 @@ def test_the_author_always_sees_the_state(signed_in, resident, create_idea, stat
                                    "withdrawn": "Withdrawn"}[status] in mine
 
 
+def test_a_reason_code_without_a_message_is_shown_in_words(signed_in, resident, create_idea):
+    idea = create_idea(author=resident, status="hidden", status_reason="spam")
+    assert "Hidden: spam or advertising" in signed_in.get(f"/ideas/{idea.id}?lang=en").get_data(as_text=True)
+
+
 def test_my_ideas_needs_sign_in_and_shows_only_ones_own(client, app, resident, create_idea):
     assert client.get("/my/ideas").status_code == 302
     create_idea(title="Van iemand anders")

@@ -339,7 +339,8 @@ DEMO_EMAILS = ["demo.admin@example.org", "demo.bewoner@example.org", "demo.coord
 
 def demo_rows(app):
     with app.app_context():
-        users = db.session.scalars(select(User).order_by(User.email)).all()
+        # The demo accounts of each role (the demo content adds more residents).
+        users = db.session.scalars(select(User).where(User.email.in_(DEMO_EMAILS)).order_by(User.email)).all()
         return [(u.id, u.email, u.display_name, u.role, u.language, u.password_hash, u.municipality_id,
                  u.neighbourhood_id, u.email_verified_at, u.consented_at, u.totp_secret, u.totp_enabled_at,
                  sorted(n.slug for n in u.coordinated_neighbourhoods),

@@ -123,7 +123,9 @@ def list_parameters(args, neighbourhood_ids=(), page: int = 1) -> ListParameters
     sort = args.get("sort", "", type=str)
     status = args.get("status", "", type=str)
     neighbourhood = args.get("neighbourhood", "", type=str)
-    neighbourhood_id = int(neighbourhood) if neighbourhood.isascii() and neighbourhood.isdigit() and len(neighbourhood) < 10 else None
+    neighbourhood_id = None
+    if neighbourhood.isascii() and neighbourhood.isdigit() and len(neighbourhood) < 10:
+        neighbourhood_id = int(neighbourhood)
     return ListParameters(
         sort=sort if sort in SORTS else DEFAULT_SORT,
         status=status if status in STATUS_FILTERS else None,

@@ -173,6 +173,8 @@ class ProposalForm(BaseForm):
         """`neighbourhoods`: those the person may attach, with their municipality loaded."""
         self.allowed_neighbourhoods = frozenset(n.id for n in neighbourhoods)
         self.allow_no_neighbourhood = allow_none
+        # The label says "(optional)" only when it is (render_field reads the flag).
+        self.neighbourhood.flags.required = not allow_none
         first = _l("No neighbourhood: the whole initiative") if allow_none else _l("Choose a neighbourhood")
         none = [("", first)]
         self.neighbourhood.choices = none + [

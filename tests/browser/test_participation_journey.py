@@ -28,11 +28,13 @@ from participation.ideas.models import Idea, IdeaStatus
 from participation.programme.models import Neighbourhood
 from participation.ideas.views import STATUS_LABELS as IDEA_STATUS_LABELS
 from participation.proposals.forms import STATUS_LABELS as PROPOSAL_STATUS_LABELS
-from participation.proposals.models import Proposal, ProposalStatus
+from participation.proposals.models import Eligibility, Proposal, ProposalStatus, ResultsShown, VotingMethod
 from tests.browser.conftest import PHONE, LiveServer, assert_accessible, assert_no_horizontal_scroll
 from tests.conftest import PASSWORD
 
 LANGUAGES = ["nl", "de"]
+# The phone's own language (its date and time pickers, Accept-Language).
+PHONE_LOCALES = {"nl": "nl-NL", "de": "de-DE"}
 POST_MODERATED = "veerkrachtige-wijken"
 PRE_MODERATED = "sport-en-gezondheid-hotspots"
 SUBMIT = "main form button[type=submit]"
@@ -62,7 +64,8 @@ class Person:
     """One person's phone: their own browser context, in their language."""
 
     def __init__(self, browser, site, language):
-        self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+        self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                           locale=PHONE_LOCALES[language])
         self.page = self.context.new_page()
         self.site = site
         self.language = language
@@ -76,6 +79,12 @@ class Person:
         assert self.page.get_attribute("html", "lang") == self.language, self.page.url
         assert_accessible(self.page)
         assert_no_horizontal_scroll(self.page)
+        import os, itertools  # SHOTS
+        if os.environ.get("SHOTS"):  # SHOTS
+            Person._n = getattr(Person, "_n", 0) + 1  # SHOTS
+            self.page.screenshot(path=f"/tmp/shots/{self.language}-{Person._n:02d}.png", full_page=True)  # SHOTS
+            wide = self.page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => { const r = e.getBoundingClientRect(); return r.width && (r.right > document.documentElement.clientWidth + 0.5 || r.left < -0.5) && !e.closest('.visually-hidden,.honeypot,.skip-link'); }).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")  # SHOTS
+            if wide: print("WIDE", self.page.url, wide[:5])  # SHOTS
 
     def visit(self, path: str):
         response = self.page.goto(f"{self.site.url}{path}")
@@ -236,9 +245,9 @@ def test_from_idea_to_official_answer(site, browser, create_user, photo_file, la
         page.fill("#opens_time", opens_time)
         page.fill("#closes_date", closes_date)
         page.fill("#closes_time", closes_time)
-        page.locator("input[name=method][value=for_against]").check()
-        page.locator("input[name=results_shown][value=live]").check()
-        page.locator("input[name=eligibility][value=all_verified]").check()
+        page.locator(f"input[name=method][value={VotingMethod.FOR_AGAINST.value}]").check()
+        page.locator(f"input[name=results_shown][value={ResultsShown.LIVE.value}]").check()
+        page.locator(f"input[name=eligibility][value={Eligibility.ALL_VERIFIED.value}]").check()
         staff.submit()
         match = re.search(r"/proposals/(\d+)$", page.url)
         assert match, page.url
