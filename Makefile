@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# Two workers (the machines have two cores); each has its own database.
+PYTEST_ARGS ?= -n 2 -q
 export FLASK_APP := wsgi.py
 export PYTHONDONTWRITEBYTECODE := 1
 

@@ -45,7 +45,29 @@ def _postgres_url() -> str:
         if required("REQUIRE_POSTGRES"):
             pytest.exit(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but {problem}", returncode=1)
         pytest.skip(f"PostgreSQL run skipped: {problem}", allow_module_level=True)
-    return url
+    return _database_of_this_worker(url)
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (test_gw0, …),
+    created on first use, so parallel workers never empty each other's tables."""
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": own.database}).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

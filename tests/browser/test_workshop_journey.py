@@ -183,7 +183,8 @@ def test_workshop_from_planning_to_outcome(site, smtp_server, new_phone, create_
     workshop_id = int(workshop_url.rsplit("/", 1)[1])
     check(cora)
     submit(cora, 'form[action$="/publish"] button[type=submit]')
-    assert say(app, language, "The workshop is published. Everyone can now see it and sign up.") in cora.inner_text("main")
+    published = say(app, language, "The workshop is published. Everyone can now see it and sign up.")
+    assert published in cora.inner_text("main")
     check(cora)
 
     # --- Three residents sign up on their own phones; the third lands on the waiting list.
@@ -205,7 +206,8 @@ def test_workshop_from_planning_to_outcome(site, smtp_server, new_phone, create_
 
     # The confirmation carries the calendar file and the check-in code; the waiting list has its own email.
     for person in (anneke, bram):
-        confirmation = mail_to(smtp_server, person.email, say(app, language, "You have a place: %(title)s", title=TITLE))
+        confirmation = mail_to(smtp_server, person.email,
+                               say(app, language, "You have a place: %(title)s", title=TITLE))
         assert len(calendar_files(confirmation)) == 1
         assert "BEGIN:VCALENDAR" in calendar_files(confirmation)[0].get_content()
         assert codes[person.id] in text_of(confirmation)
@@ -229,7 +231,8 @@ def test_workshop_from_planning_to_outcome(site, smtp_server, new_phone, create_
 
     # --- At the door the coordinator types the check-in codes.
     cora.goto(workshop_url)
-    assert say_n(app, language, "%(num)d person has a place", "%(num)d people have a place", 2) in cora.inner_text("main")
+    counts = say_n(app, language, "%(num)d person has a place", "%(num)d people have a place", 2)
+    assert counts in cora.inner_text("main")
     check(cora)
     with cora.expect_navigation():
         cora.locator(f'main a[href$="/workshops/{workshop_id}/attendance"]').first.click()
@@ -272,7 +275,8 @@ def test_workshop_from_planning_to_outcome(site, smtp_server, new_phone, create_
     # A note written on paper, typed in by the coordinator.
     cora.fill("#text", PAPER_NOTE)
     submit(cora, 'form[action$="/session/notes"] button[type=submit]')
-    paper_note_id = cora.locator("[data-board-region] li.note", has_text=PAPER_NOTE).get_attribute("id").removeprefix("note-")
+    paper_note = cora.locator("[data-board-region] li.note", has_text=PAPER_NOTE)
+    paper_note_id = paper_note.get_attribute("id").removeprefix("note-")
     check(cora)
 
     # A theme, and the two notes from the phones moved into it.
