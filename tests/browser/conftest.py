@@ -75,11 +75,22 @@ def live_server(app):
 
 @pytest.fixture
 def phone(browser):
-    """A new browser context the size of a small phone (360 × 740)."""
+    """A new browser context the size of a small phone (360 × 740). Every page
+    it opens may load only from our own server: no third-party requests."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    elsewhere = []
+    context.on("request", lambda request: elsewhere.append(request.url) if not _is_ours(request.url) else None)
     page = context.new_page()
     yield page
     context.close()
+    assert elsewhere == [], f"requests to other sites: {elsewhere}"
+
+
+def _is_ours(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname in ("127.0.0.1", "localhost")
 
 
 AXE_SOURCE = files("axe_playwright_python").joinpath("axe.min.js").read_text()
