@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, event, text
 
+from flask.testing import FlaskClient
+
 from participation import create_app
 from participation.extensions import db
 
@@ -85,6 +87,16 @@ def instance_path(tmp_path_factory) -> str:
 _apps_built: list = []
 
 
+class EnglishClient(FlaskClient):
+    """Test clients read the site in English unless a test asks otherwise
+    (`?lang=`, an Accept-Language header), so assertions can use the msgids.
+    The default language itself (Dutch) is tested with an empty header."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture(autouse=True)
 def _dispose_engines():
     """Close the connection pools of every app a test built."""
@@ -112,6 +124,7 @@ def make_app(database_url, instance_path):
         }
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = EnglishClient
         _apps_built.append(app)
         return app
     return factory
@@ -255,7 +268,7 @@ def create_user(app, _password_hash):
                 email=fields.pop("email", f"{role}{number}@example.org"),
                 display_name=fields.pop("display_name", f"{role.title()} {number}"),
                 password_hash=_password_hash,
-                language=fields.pop("language", "nl"),
+                language=fields.pop("language", "en"),
                 role=Role(role),
                 email_verified_at=utcnow() if verified else None,
                 **fields,

@@ -501,7 +501,7 @@ def test_drafts_cannot_be_signed_up_for(app, create_workshop, resident):
     draft = create_workshop(status=WorkshopStatus.DRAFT)
     client = signed_in(app, resident)
     assert register(client, draft).status_code == 404  # for residents a draft does not exist
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         with pytest.raises(operations.RegistrationRefused) as refused:
             operations.register(db.session.get(User, resident.id), db.session.get(Workshop, draft.id))
         assert refused.value.reason == "draft"

@@ -30,7 +30,7 @@ from participation.programme.models import Neighbourhood
 from participation.proposals.forms import STATUS_LABELS as PROPOSAL_STATUS_LABELS
 from participation.proposals.models import (Eligibility, Proposal, ProposalStatus, ResultsShown, VoteChoice,
                                             VotingMethod)
-from tests.browser.conftest import PHONE, LiveServer, assert_accessible, assert_no_horizontal_scroll
+from tests.browser.conftest import PHONE, LiveServer, _is_ours, assert_accessible, assert_no_horizontal_scroll
 from tests.conftest import PASSWORD
 
 LANGUAGES = ["nl", "de"]
@@ -64,7 +64,8 @@ def photo_file(tmp_path):
 
 
 class Person:
-    """One person's phone: their own browser context, in their language."""
+    """One person's phone: their own browser context, in their language.
+    `errors`: script errors, console errors and requests to other sites."""
 
     def __init__(self, browser, site, language):
         self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
@@ -73,6 +74,9 @@ class Person:
         self.site = site
         self.language = language
         self.errors: list[str] = []
+        # Pages load only from our own server (like the `phone` fixture).
+        self.context.on("request", lambda request: None if _is_ours(request.url)
+                        else self.errors.append(f"request to another site: {request.url}"))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda message: self.errors.append(message.text)
                      if message.type == "error" else None)

@@ -24,7 +24,7 @@ from participation.accounts.models import User
 from participation.extensions import db
 from participation.programme.models import Initiative, Neighbourhood
 from participation.workshops.models import Registration, RegistrationStatus
-from tests.browser.conftest import PHONE, LiveServer, assert_accessible, assert_no_horizontal_scroll
+from tests.browser.conftest import PHONE, LiveServer, _is_ours, assert_accessible, assert_no_horizontal_scroll
 from tests.conftest import PASSWORD
 
 LOCALES = {"nl": "nl-NL", "de": "de-DE"}
@@ -111,14 +111,17 @@ def site(make_mail_app, catalogue):
 
 @pytest.fixture
 def new_phone(browser):
-    """new_phone(language) → a page in its own browser context (its own cookies), 360 × 740."""
+    """new_phone(language) → a page in its own browser context (its own cookies), 360 × 740.
+    Like the `phone` fixture: pages may load only from our own server."""
     contexts = []
     errors = []
+    elsewhere = []
 
     def factory(language):
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                                       locale=LOCALES[language])
         contexts.append(context)
+        context.on("request", lambda request: None if _is_ours(request.url) else elsewhere.append(request.url))
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
         return page
@@ -127,6 +130,7 @@ def new_phone(browser):
     yield factory
     for context in contexts:
         context.close()
+    assert elsewhere == [], f"requests to other sites: {elsewhere}"
 
 
 # --- the journey -----------------------------------------------------------------------
